@@ -1,0 +1,52 @@
+"""cscore plugin for e-commerce orders (电商订单).
+
+Registers the ``ecommerce`` industry: its facts model, its kinds, its rule files
+(``rules/ecommerce``) and the derived facts computed from order lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from cscore import hookimpl
+from cscore.industry import IndustrySpec
+
+from cscore_ecommerce.enrich import order_line_totals
+from cscore_ecommerce.models import EcommerceDerived, EcommerceFacts
+
+__version__ = "0.1.0"
+
+INDUSTRY = "ecommerce"
+KINDS = ("return", "fee", "escalation", "warranty", "routing")
+
+
+def default_rules_dir() -> Path:
+    """The rules a wheel carries, or the repository's rules/ecommerce (editable install)."""
+    bundled = Path(__file__).parent / "rules"
+    if bundled.is_dir():
+        return bundled
+    return Path(__file__).resolve().parents[4] / "rules" / INDUSTRY
+
+
+@hookimpl
+def register_industries(register: Callable[[IndustrySpec], None]) -> None:
+    register(
+        IndustrySpec(
+            key=INDUSTRY,
+            name="电商订单 e-commerce orders",
+            facts_model=EcommerceFacts,
+            kinds=KINDS,
+            rules_dir=default_rules_dir(),
+            derived_facts=EcommerceDerived,
+            description="returns, refunds, shipping fees, dispatch, warranty, escalation",
+        )
+    )
+
+
+@hookimpl
+def enrich_case(industry: str, facts: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    if industry != INDUSTRY:
+        return None
+    return order_line_totals(facts)

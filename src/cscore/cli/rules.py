@@ -1,0 +1,116 @@
+"""``cscore rules``: check, test and list the rule files (for business staff)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cscore.errors import RuleFileError, RuleLoadError
+from cscore.rulebook.cases import find_case_files, load_cases, run_case
+
+
+@click.group()
+def rules() -> None:
+    """Check, test and list rule files."""
+
+
+def _rules_dir_for(paths: tuple[str, ...]) -> Path | None:
+    """The rules folder (the one holding common/ and <industry>/) a path lies in."""
+    for raw in paths:
+        path = Path(raw).resolve()
+        folder = path if path.is_dir() else path.parent
+        for candidate in (folder, *folder.parents):
+            if (candidate / "common").is_dir() or candidate.name == "rules":
+                return candidate
+    return None
+
+
+def _kernel(settings: Any, paths: tuple[str, ...]) -> Any:
+    rules_dir = _rules_dir_for(paths) if paths else None
+    try:
+        return settings.kernel(log=False, rules_dir=rules_dir)
+    except RuleLoadError as exc:
+        for error in exc.errors:
+            click.echo(f"ERROR {error}", err=True)
+        raise click.ClickException(f"{len(exc.errors)} problem(s) in the rule files") from None
+
+
+@rules.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.pass_obj
+def check(settings: Any, paths: tuple[str, ...]) -> None:
+    """Load and compile the rule files; report every problem with file:line."""
+    kernel = _kernel(settings, paths)
+    compiled = kernel.library.compiled()
+    files = {f.path for ruleset in compiled.values() for f in ruleset.files}
+    for ruleset in compiled.values():
+        for warning in ruleset.warnings:
+            click.echo(f"warning: {warning}")
+        for name, (common, own) in ruleset.shadowed.items():
+            click.echo(f"note: {ruleset.key}: constant '{name}' from {own} overrides {common}")
+    count = sum(len(r.rules) for r in compiled.values())
+    click.echo(f"OK: {len(compiled)} rule sets, {count} rules, {len(files)} files")
+
+
+@rules.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("-v", "--verbose", is_flag=True, help="Also print the outcome of failing cases.")
+@click.pass_obj
+def test(settings: Any, paths: tuple[str, ...], verbose: bool) -> None:
+    """Run the rule cases (*.cases.yaml): PASS/FAIL per case, exit 1 on any failure."""
+    kernel = _kernel(settings, paths)
+    roots = [Path(p) for p in paths] or [root.path for root in kernel.library.roots()]
+    files = find_case_files(roots)
+    if not files:
+        raise click.ClickException("no *.cases.yaml files found")
+    passed = failed = 0
+    for file in files:
+        try:
+            cases = load_cases(file, _display(file))
+        except RuleFileError as exc:
+            click.echo(f"ERROR {exc}")
+            failed += 1
+            continue
+        for case in cases:
+            result = run_case(kernel, case)
+            label = f"{case.industry}.{'+'.join(case.kinds)} › {case.name}"
+            if result.passed:
+                passed += 1
+                click.echo(f"PASS  {label}")
+                continue
+            failed += 1
+            click.echo(f"FAIL  {label}  ({case.where})")
+            for problem in result.problems:
+                click.echo(f"        {problem}")
+            if verbose:
+                click.echo(f"        outcome: {result.outcomes}")
+    total = passed + failed
+    if failed:
+        click.echo(f"FAIL: {failed} of {total} cases failed, {passed} passed")
+        raise SystemExit(1)
+    click.echo(f"PASS: {passed}/{total} cases")
+
+
+def _display(file: Path) -> str:
+    try:
+        return str(file.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(file)
+
+
+@rules.command("list")
+@click.argument("ruleset", required=False)
+@click.pass_obj
+def list_rules(settings: Any, ruleset: str | None) -> None:
+    """List rule sets and their rules: id, name, layer, priority and source."""
+    kernel = _kernel(settings, ())
+    for compiled in kernel.library.compiled().values():
+        if ruleset and compiled.key != ruleset:
+            continue
+        click.echo(f"{compiled.key}  ({len(compiled.rules)} rules, {compiled.layer_count} layers)")
+        for rule in compiled.rules:
+            click.echo(
+                f"  L{rule.layer} p{rule.priority:<4} {rule.id:<16} {rule.name}  ({rule.where})"
+            )

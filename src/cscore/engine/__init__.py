@@ -1,0 +1,46 @@
+"""The contract between the kernel and a forward-chaining engine.
+
+The kernel compiles rule files into a ruleset *definition* (durable_rules' JSON rule
+shape) and drives each evaluation through :meth:`EngineRuleset.run`: it asserts the
+first fact, and for every rule that fires the engine calls ``on_action(rule_name)``,
+which may return a new fact to assert into the same session (the next layer of
+derived values). The default engine is :mod:`cscore.engine.durable`; a plugin may
+provide another through the ``create_engine`` hook.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+Fact = dict[str, Any]
+# Called for each rule that fires; may return facts to assert into the same session.
+OnAction = Callable[[str], list[Fact] | None]
+
+
+class RulesetClosed(RuntimeError):
+    """The ruleset was replaced (hot reload) between lookup and use; look it up again."""
+
+
+class EngineRuleset(Protocol):
+    name: str
+
+    def run(self, first_facts: list[Fact], on_action: OnAction) -> int:
+        """Evaluate one case in a fresh session; return how many actions ran."""
+        ...
+
+    def close(self) -> None:
+        """Free the ruleset once in-flight evaluations have finished."""
+        ...
+
+
+class Engine(Protocol):
+    name: str
+
+    def load(self, name: str, definition: dict[str, Any], *, action_budget: int) -> EngineRuleset:
+        """Compile a ruleset definition; raise :class:`cscore.errors.EngineError` if refused."""
+        ...
+
+    def close(self) -> None:
+        """Release every ruleset this engine loaded."""
+        ...

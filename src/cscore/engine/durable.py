@@ -1,0 +1,256 @@
+"""The durable_rules adapter: the only module that touches durable_rules.
+
+It drives the C core (``durable_rules_engine``) synchronously on the caller's thread
+and never starts durable's ``Host`` (whose background dispatcher crashes under threads
+and leases actions away from their callers). Each guard below answers a measured
+failure listed in DURABLE.md:
+
+* one session per evaluation, deleted afterwards, and never deleted before an action
+  has run in it (the C core frees uninitialised pointers otherwise) — a private
+  ``__prime`` rule guarantees that on every path;
+* one lock per ruleset: the C state is not thread-safe and never releases the GIL;
+* every fact is checked before it reaches C (finite numbers, no None, < 255 fields);
+* actions are drained to completion even when an action fails, then the failure is
+  re-raised naming the rule;
+* an action budget stops self-feeding rules with a clear error instead of a hang;
+* C error codes are translated into names a person can search for;
+* a replaced ruleset is deleted with ``delete_ruleset`` only after its lock is free.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import math
+import re
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import durable_rules_engine as _core  # the C module of durable_rules
+
+from cscore.engine import Fact, OnAction, RulesetClosed
+from cscore.errors import EngineError
+
+PRIME_RULE = "__prime"
+PRIME_TYPE = "__prime"
+MAX_FACT_FIELDS = 254  # a fact with more properties is refused (error 302)
+
+ERROR_NAMES = {
+    1: "event not handled",
+    2: "fact already observed (two identical facts in one session)",
+    101: "out of memory",
+    102: "unexpected type in the ruleset",
+    103: "identifier too long",
+    104: "unexpected value",
+    105: "unknown key in the ruleset (rules cannot carry metadata)",
+    106: "too many rules in one ruleset (the limit is 4096)",
+    107: "too many existence tests",
+    108: "too many joins",
+    109: "rule without a qualifier",
+    110: "setting not found",
+    111: "invalid handle (the ruleset was deleted)",
+    112: "too many handles",
+    113: "expression too long",
+    201: "value cannot be parsed",
+    202: "string cannot be parsed (unknown operator, or a non-finite number)",
+    203: "number cannot be parsed",
+    204: "object cannot be parsed",
+    205: "array cannot be parsed",
+    302: "fact has too many properties (at most 254)",
+    303: "too many conditions match one fact (more than 64 siblings)",
+    304: "too many messages in one frame",
+    305: "message not found",
+    306: "location not found",
+    307: "node deleted",
+    308: "node is dispatching",
+    309: "session not found",
+    310: "no action available",
+    311: "property not found",
+    312: "operation not supported",
+    501: "regular expression cannot be parsed",
+}
+
+_CODE = re.compile(r"error code: (\d+)")
+
+
+def describe(error: BaseException) -> str:
+    """``'<what> (durable_rules error 202: string cannot be parsed…)'``."""
+    text = str(error)
+    match = _CODE.search(text)
+    if not match:
+        return text
+    code = int(match.group(1))
+    what = text[: match.start()].rstrip(", ")
+    return f"{what} (durable_rules error {code}: {ERROR_NAMES.get(code, 'unknown error')})"
+
+
+def check_fact(fact: Mapping[str, Any], path: str = "") -> None:
+    """Refuse what the C core would crash on or misread, naming the field."""
+    if len(fact) > MAX_FACT_FIELDS:
+        raise EngineError(f"fact {path or '(root)'} has {len(fact)} fields; at most 254")
+    for key, value in fact.items():
+        where = f"{path}{key}"
+        if value is None:
+            raise EngineError(f"fact field '{where}' is null; leave it out instead")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise EngineError(f"fact field '{where}' is {value}, not a finite number")
+        if isinstance(value, Mapping):
+            check_fact(value, where + ".")
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, Mapping):
+                    check_fact(item, f"{where}.{index}.")
+                elif isinstance(item, float) and not math.isfinite(item):
+                    raise EngineError(f"fact field '{where}.{index}' is not a finite number")
+        elif not isinstance(value, str | int | float | bool):
+            raise EngineError(f"fact field '{where}' is a {type(value).__name__}, not JSON")
+
+
+class DurableRuleset:
+    """One compiled ruleset in the C core, evaluated one session at a time."""
+
+    def __init__(self, name: str, handle: int, action_budget: int) -> None:
+        self.name = name
+        self._handle = handle
+        self._budget = action_budget
+        self._lock = threading.Lock()
+        self._sessions = itertools.count(1)
+        self._closed = False
+
+    def run(self, first_facts: list[Fact], on_action: OnAction) -> int:
+        if not first_facts:  # asserting nothing crashes the C core
+            raise EngineError(f"ruleset {self.name}: an evaluation needs at least one fact")
+        for fact in first_facts:
+            check_fact(fact)
+        with self._lock:
+            if self._closed:
+                raise RulesetClosed(self.name)
+            sid = str(next(self._sessions))
+            session = _Session(self._handle, sid, self._budget, self.name)
+            return session.run(first_facts, on_action)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            try:
+                _core.delete_ruleset(self._handle)
+            except _core.error as exc:  # already gone: nothing left to free
+                raise EngineError(f"ruleset {self.name}: {describe(exc)}") from None
+
+
+class _Session:
+    """One evaluation: assert, drain every action, then delete the session state."""
+
+    def __init__(self, handle: int, sid: str, budget: int, ruleset: str) -> None:
+        self.handle = handle
+        self.sid = sid
+        self.budget = budget
+        self.ruleset = ruleset
+        self.state: int | None = None
+        self.actions = 0
+        self.in_flight = False  # an action was started and not yet completed
+
+    def run(self, first_facts: list[Fact], on_action: OnAction) -> int:
+        try:
+            message = self._assert(first_facts)
+            while message is not None:
+                self.actions += 1
+                if self.actions > self.budget:
+                    raise EngineError(
+                        f"ruleset {self.ruleset}: more than {self.budget} rule actions in one "
+                        "evaluation; a rule keeps re-triggering itself"
+                    )
+                rule = message[2 : message.index('"', 2)]  # '{"r12":{"m":{...}}}' → r12
+                follow_up = None if rule == PRIME_RULE else on_action(rule)
+                if follow_up:
+                    for fact in follow_up:
+                        check_fact(fact)
+                        self._assert_one(fact)
+                message = _core.complete_and_start_action(self.handle, self.state)
+                self.in_flight = message is not None
+            return self.actions
+        finally:
+            self._finish()
+
+    def _assert(self, facts: list[Fact]) -> str | None:
+        for fact in facts:
+            self._assert_one(fact)
+        started = _core.start_action_for_state(self.handle, self.state)
+        self.in_flight = bool(started)
+        return started[1] if started else None
+
+    def _assert_one(self, fact: Fact) -> None:
+        try:
+            result = _core.assert_fact(self.handle, json.dumps({**fact, "sid": self.sid}))
+        except _core.error as exc:
+            raise EngineError(f"ruleset {self.ruleset}: {describe(exc)}") from None
+        self.state = result[1]
+
+    def _finish(self) -> None:
+        """Complete whatever is pending (without running it), then delete the session.
+
+        Completing when no action is in flight corrupts the session, so only an
+        interrupted evaluation drains here."""
+        try:
+            if self.in_flight and self.state is not None:
+                while _core.complete_and_start_action(self.handle, self.state):
+                    pass
+                self.in_flight = False
+            if self.actions == 0:
+                self._prime()
+            _core.delete_state(self.handle, self.sid)
+        except _core.error:
+            # The session cannot be freed safely; leaving it is a small leak, whereas
+            # deleting a session in which no action ran crashes the process.
+            pass
+
+    def _prime(self) -> None:
+        result = _core.assert_fact(self.handle, json.dumps({"sid": self.sid, "t": PRIME_TYPE}))
+        state = result[1]
+        if _core.start_action_for_state(self.handle, state):
+            while _core.complete_and_start_action(self.handle, state):
+                pass
+            self.actions += 1
+
+
+class DurableEngine:
+    """Loads rulesets into the C core; the default engine (``create_engine`` hook)."""
+
+    name = "durable_rules"
+
+    def __init__(self) -> None:
+        self._loaded: list[DurableRuleset] = []
+        self._names = itertools.count(1)
+
+    def load(self, name: str, definition: dict[str, Any], *, action_budget: int) -> DurableRuleset:
+        # durable's own Ruleset class deletes keys from the dict it is given; this
+        # adapter serialises instead, but copies anyway so no caller is ever surprised.
+        rules = copy.deepcopy(definition)
+        rules[PRIME_RULE] = {"all": [{"m": {"t": PRIME_TYPE}}]}
+        # A ruleset name can be registered once per process: a reload of the same
+        # file gets a fresh suffix rather than colliding.
+        unique = f"{name}#{next(self._names)}"
+        try:
+            handle = _core.create_ruleset(unique, json.dumps(rules, ensure_ascii=False))
+        except _core.error as exc:
+            raise EngineError(f"ruleset {name} was refused: {describe(exc)}") from None
+        ruleset = DurableRuleset(name, handle, action_budget)
+        self._loaded = [loaded for loaded in self._loaded if not loaded.closed]
+        self._loaded.append(ruleset)
+        return ruleset
+
+    def close(self) -> None:
+        for ruleset in self._loaded:
+            try:
+                ruleset.close()
+            except EngineError:
+                pass
+        self._loaded.clear()

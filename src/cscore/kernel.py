@@ -1,0 +1,397 @@
+"""The kernel: one case in, one decision out (DESIGN.md §1).
+
+``route → validate → enrich → engine (per kind) → resolve → decision → store →
+decision_made``. A Kernel owns its plugin manager, rule library, engine and store; it
+is safe to call from several threads at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pluggy
+from pydantic import ValidationError
+
+import cscore
+from cscore.calendar import CHINA_TZ, HostCalendar, WorkCalendar
+from cscore.engine import Engine, RulesetClosed
+from cscore.errors import CaseError, PluginError, did_you_mean
+from cscore.industry import IndustrySpec
+from cscore.jsonvalues import to_json
+from cscore.language.functions import EvalContext, FunctionSpec
+from cscore.language.interpreter import Interpreter
+from cscore.models.case import ANNOTATION_KEYS, Case
+from cscore.models.decision import Decision, TraceEntry
+from cscore.models.outcomes import INVALID_INPUT
+from cscore.plugins import collect, make_plugin_manager, plugin_report
+from cscore.rulebook.assemble import rules_version
+from cscore.rulebook.formats import RuleFormat
+from cscore.rulebook.library import ReloadReport, RuleLibrary, RuleRoot
+from cscore.rulebook.model import RuleFile
+from cscore.rulebook.run import Evaluation
+from cscore.store import DecisionStore
+
+logger = logging.getLogger("cscore")
+
+
+def default_common_rules() -> Path:
+    """The common pack: bundled in the wheel, or the repository's rules/common."""
+    package = Path(cscore.__file__).parent
+    bundled = package / "default_rules" / "common"
+    return bundled if bundled.is_dir() else package.parents[1] / "rules" / "common"
+
+
+class Kernel:
+    """Evaluates cases with the installed plugins and their rule files.
+
+    :param rules_dir: a folder with ``common/`` and ``<industry>/`` sub-folders that
+        replace the default rule files of the industries it has a folder for.
+    :param db: the decision log (a path, or ``":memory:"``); ``None``: no log.
+    :param plugins: plugin objects to register besides the installed ones.
+    :param load_entrypoints: discover installed plugins (entry-point group ``cscore``).
+    :param calendar: a host holiday calendar for every case (COMMON-CAL-003); a case's
+        own ``holiday_calendar`` fact takes precedence.
+    :param auto_reload: re-read edited rule files before an evaluation (at most once per
+        ``reload_interval`` seconds); a broken edit keeps the last good rules serving.
+    """
+
+    def __init__(
+        self,
+        rules_dir: str | Path | None = None,
+        db: str | Path | None = None,
+        *,
+        plugins: Iterable[Any] = (),
+        load_entrypoints: bool = True,
+        calendar: HostCalendar | None = None,
+        auto_reload: bool = False,
+        reload_interval: float = 1.0,
+    ) -> None:
+        self.pm: pluggy.PluginManager = make_plugin_manager(plugins, load_entrypoints)
+        self.industries = self._collect_industries()
+        self.functions = self._collect_functions()
+        self.formats = [item for _plugin, item in collect(self.pm, "register_rule_formats")]
+        engine: Engine | None = self.pm.hook.create_engine()
+        if engine is None:
+            raise PluginError("no plugin provides an engine (create_engine)")
+        self.engine = engine
+        self.calendar = calendar
+        self.library = RuleLibrary(
+            self.industries,
+            *self._roots(rules_dir),
+            self.formats,
+            self.functions,
+            self.engine,
+        )
+        self.library.load()
+        self.plugin_versions = {
+            entry["name"]: entry["version"] or cscore.__version__
+            for entry in plugin_report(self.pm)
+        }
+        self.store: DecisionStore | None = None
+        if db is not None:
+            sets = [item for _plugin, item in collect(self.pm, "register_migrations")]
+            self.store = DecisionStore(db, sets)
+        self.auto_reload = auto_reload
+        self.reload_interval = reload_interval
+        self._last_check = time.monotonic()
+        self._signature = self.library.signature()
+        self.last_reload: ReloadReport | None = None
+        self._reload_lock = threading.Lock()
+
+    # setting up -----------------------------------------------------------------
+
+    def _collect_industries(self) -> dict[str, IndustrySpec]:
+        industries: dict[str, IndustrySpec] = {}
+        for plugin, spec in collect(self.pm, "register_industries"):
+            if spec.key in industries:
+                raise PluginError(
+                    f"industry '{spec.key}' is registered by both {industries[spec.key].plugin!r} "
+                    f"and {plugin!r}"
+                )
+            object.__setattr__(spec, "plugin", plugin)
+            industries[spec.key] = spec
+        return industries
+
+    def _collect_functions(self) -> dict[str, FunctionSpec]:
+        functions: dict[str, FunctionSpec] = {}
+        for plugin, spec in collect(self.pm, "register_functions"):
+            if spec.name in functions:
+                raise PluginError(
+                    f"rule function '{spec.name}' is registered by both "
+                    f"{functions[spec.name].plugin!r} and {plugin!r}"
+                )
+            object.__setattr__(spec, "plugin", plugin)
+            functions[spec.name] = spec
+        return functions
+
+    def _roots(self, rules_dir: str | Path | None) -> tuple[RuleRoot, dict[str, RuleRoot]]:
+        common = RuleRoot(default_common_rules(), "rules/common")
+        roots = {
+            key: RuleRoot(spec.rules_dir, f"rules/{key}") for key, spec in self.industries.items()
+        }
+        if rules_dir is not None:
+            base = Path(rules_dir)
+            label = str(rules_dir).rstrip("/\\") or "."
+            if (base / "common").is_dir():
+                common = RuleRoot(base / "common", f"{label}/common")
+            for key in self.industries:
+                if (base / key).is_dir():
+                    roots[key] = RuleRoot(base / key, f"{label}/{key}")
+        return common, roots
+
+    # evaluating -----------------------------------------------------------------
+
+    def evaluate(self, case: Any) -> Decision:
+        """Decide one case (a dict, JSON text or :class:`Case`); see DESIGN.md §2."""
+        started = time.perf_counter()
+        if self.auto_reload:
+            self._maybe_reload()
+        parsed = Case.parse(case)
+        industry = self._route(parsed)
+        kinds = self._kinds(parsed, industry)
+        case_id = parsed.id or f"C-{uuid.uuid4().hex[:16]}"
+        warnings: list[str] = []
+        extra = [key for key in parsed.ignored_keys if key not in ANNOTATION_KEYS]
+        if extra:
+            warnings.append(f"case keys ignored: {', '.join(extra)}")
+        model_fields = industry.facts_model.model_fields
+        for name in parsed.facts:
+            if name not in model_fields:
+                warnings.append(f"unknown fact '{name}' ignored{did_you_mean(name, model_fields)}")
+        if self.last_reload is not None and not self.last_reload.ok:
+            warnings.extend(
+                f"rules not reloaded, previous version serving: {error}"
+                for error in self.last_reload.errors
+            )
+        try:
+            validated = industry.facts_model.model_validate(parsed.facts)
+        except ValidationError as exc:
+            decision = self._invalid(case_id, industry, kinds, exc, warnings)
+        else:
+            decision = self._decide(case_id, industry, kinds, validated, warnings)
+        self._finish(parsed, case, decision, started)
+        return decision
+
+    def _route(self, case: Case) -> IndustrySpec:
+        key = self.pm.hook.route_case(case=case, industries=self.industries)
+        if key not in self.industries:
+            known = ", ".join(sorted(self.industries)) or "none installed"
+            raise CaseError(
+                "industry",
+                f"unknown industry '{key}'{did_you_mean(str(key), self.industries)} "
+                f"(known: {known})",
+            )
+        return self.industries[key]
+
+    def _kinds(self, case: Case, industry: IndustrySpec) -> tuple[str, ...]:
+        if case.kinds is None:
+            return industry.kinds
+        for kind in case.kinds:
+            if kind not in industry.kinds:
+                raise CaseError(
+                    "kind",
+                    f"unknown kind '{kind}' for {industry.key}{did_you_mean(kind, industry.kinds)} "
+                    f"(kinds: {', '.join(industry.kinds)})",
+                )
+        return case.kinds
+
+    def _decide(
+        self,
+        case_id: str,
+        industry: IndustrySpec,
+        kinds: tuple[str, ...],
+        validated: Any,
+        warnings: list[str],
+    ) -> Decision:
+        facts: dict[str, Any] = validated.model_dump(exclude_none=True)
+        if facts.get("as_of") is None:
+            facts["as_of"] = dt.datetime.now(CHINA_TZ).replace(microsecond=0)
+        calendar = WorkCalendar(getattr(validated, "holiday_calendar", None) or self.calendar)
+        facts.update(self._enrich(industry.key, facts, calendar))
+        outcomes: dict[str, dict[str, Any]] = {}
+        trace: list[TraceEntry] = []
+        files: dict[str, RuleFile] = {}
+        interpreter = Interpreter(self.functions, EvalContext(calendar=calendar))
+        for kind in kinds:
+            evaluation = self._run(industry.key, kind, facts, interpreter)
+            ruleset = evaluation.ruleset
+            result = evaluation.result()
+            outcomes[kind] = {key: to_json(value) for key, value in result.outcome.items()}
+            for firing in result.firings:
+                rule = firing.rule
+                trace.append(
+                    TraceEntry.model_construct(
+                        rule=rule.id,
+                        name=rule.name,
+                        kind=kind,
+                        ruleset=ruleset.key,
+                        source=str(rule.where),
+                        set_values=to_json(firing.values),
+                        matched=to_json(firing.matched),
+                        overridden=firing.overridden,
+                        message=rule.message,
+                    )
+                )
+            files.update((f.path, f) for f in ruleset.files)
+        warnings.extend(calendar.warnings)
+        return Decision.model_construct(
+            case_id=case_id,
+            industry=industry.key,
+            outcomes=outcomes,
+            trace=trace,
+            warnings=warnings,
+            rules_version=rules_version(list(files.values())),
+        )
+
+    def _run(
+        self, industry: str, kind: str, facts: Mapping[str, Any], interpreter: Interpreter
+    ) -> Evaluation:
+        for _attempt in range(3):
+            live = self.library.get(industry, kind)
+            evaluation = Evaluation(live.compiled, facts, interpreter)
+            if not live.compiled.rules:  # nothing to match: the outcome is the defaults
+                return evaluation
+            try:
+                live.engine.run(evaluation.first_facts(), evaluation.on_action)
+            except RulesetClosed:  # swapped by a reload meanwhile: use the new version
+                continue
+            return evaluation
+        raise RuntimeError(f"rule set {industry}.{kind} kept being replaced during evaluation")
+
+    def _enrich(
+        self, industry: str, facts: Mapping[str, Any], calendar: WorkCalendar
+    ) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        owners: dict[str, str] = {}
+        arguments = {"industry": industry, "facts": facts, "calendar": calendar}
+        for impl in self.pm.hook.enrich_case.get_hookimpls():
+            result = impl.function(*(arguments[name] for name in impl.argnames))
+            for key, value in (result or {}).items():
+                if key in owners:
+                    raise PluginError(
+                        f"derived fact '{key}' is set by both {owners[key]!r} and "
+                        f"{impl.plugin_name!r}"
+                    )
+                owners[key] = impl.plugin_name
+                merged[key] = value
+        return merged
+
+    def _invalid(
+        self,
+        case_id: str,
+        industry: IndustrySpec,
+        kinds: tuple[str, ...],
+        error: ValidationError,
+        warnings: list[str],
+    ) -> Decision:
+        """COMMON-DATA-002: impossible facts give invalid_input for every kind asked."""
+        fields: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        for problem in error.errors(include_url=False):
+            field = ".".join(str(part) for part in problem["loc"]) or "facts"
+            fields.setdefault(field, problem["msg"])
+            values.setdefault(field, problem.get("input"))
+        invalid = sorted(fields)
+        model = industry.facts_model
+        trace = [
+            TraceEntry.model_construct(
+                rule="COMMON-DATA-002",
+                name="事实不合法 impossible or mistyped fact",
+                kind=kind,
+                ruleset=f"{industry.key}.facts",
+                source=f"{model.__module__}.{model.__qualname__}",
+                set_values={"decision": INVALID_INPUT, "invalid_fields": [field]},
+                matched={field: to_json(_jsonable(values[field]))},
+                overridden=[],
+                message=f"{field}: {fields[field]}",
+            )
+            for kind in kinds
+            for field in invalid
+        ]
+        return Decision.model_construct(
+            case_id=case_id,
+            industry=industry.key,
+            outcomes={
+                kind: {"decision": INVALID_INPUT, "invalid_fields": invalid} for kind in kinds
+            },
+            trace=trace,
+            warnings=warnings,
+            rules_version=rules_version(
+                [f for kind in kinds for f in self.library.get(industry.key, kind).compiled.files]
+            ),
+        )
+
+    def _finish(self, parsed: Case, raw: Any, decision: Decision, started: float) -> None:
+        if self.store is not None:
+            envelope = parsed.model_dump(mode="json", exclude={"ignored_keys"})
+            envelope["facts"] = _jsonable(parsed.facts)
+            self.store.record(
+                envelope,
+                decision,
+                plugin_versions=self.plugin_versions,
+                duration_ms=(time.perf_counter() - started) * 1000,
+                as_of=None,
+            )
+        for impl in self.pm.hook.decision_made.get_hookimpls():
+            arguments = {"case": parsed, "decision": decision}
+            try:
+                impl.function(*(arguments[name] for name in impl.argnames))
+            except Exception:  # observers never cost the host its decision
+                logger.exception("decision_made observer %r failed", impl.plugin_name)
+
+    # rules ----------------------------------------------------------------------
+
+    def reload(self) -> ReloadReport:
+        """Re-read edited rule files now; see :meth:`RuleLibrary.reload`."""
+        with self._reload_lock:
+            report = self.library.reload()
+            self._signature = self.library.signature()
+            self.last_reload = report
+            for error in report.errors:
+                logger.warning("rules not reloaded, previous version serving: %s", error)
+            return report
+
+    def _maybe_reload(self) -> None:
+        now = time.monotonic()
+        if now - self._last_check < self.reload_interval:
+            return
+        self._last_check = now
+        if self.library.signature() != self._signature:
+            self.reload()
+
+    @property
+    def rule_formats(self) -> list[RuleFormat]:
+        return self.formats
+
+    # lifecycle ------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.library.close()
+        self.engine.close()
+        if self.store is not None:
+            self.store.close()
+
+    def __enter__(self) -> Kernel:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return repr(value)

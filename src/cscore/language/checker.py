@@ -1,0 +1,358 @@
+"""Resolve names and check types of a parsed expression against the rule set's scope.
+
+After checking, an expression holds only: ``Name`` nodes for facts and derived values,
+``Literal`` nodes (constants are inlined, calls of constant functions folded, bare
+words that name nothing become string symbols), and operators whose operand types fit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cscore.errors import did_you_mean
+from cscore.language.ast import Arith, BoolOp, Call, Compare, ListExpr, Literal, Name, Node, Unary
+from cscore.language.functions import ArgumentTypeError, EvalContext, FunctionSpec
+from cscore.language.parser import ExpressionError
+from cscore.language.types import (
+    ANY,
+    BOOL,
+    DATE,
+    DATETIME,
+    DURATION,
+    INTEGER,
+    NULL,
+    NUMBER,
+    ORDERED,
+    STRING,
+    Type,
+    base,
+    compatible,
+    is_numeric,
+    list_of,
+    type_of_value,
+    unify,
+)
+
+
+@dataclass
+class Scope:
+    """Everything an expression may name."""
+
+    facts: Mapping[str, Type]
+    values: Mapping[str, Type] = field(default_factory=dict)
+    constants: Mapping[str, Any] = field(default_factory=dict)
+    functions: Mapping[str, FunctionSpec] = field(default_factory=dict)
+
+    def known_names(self) -> list[str]:
+        return [*self.facts, *self.values, *self.constants]
+
+    def type_of(self, name: str) -> Type | None:
+        if name in self.values:
+            return self.values[name]
+        return self.facts.get(name)
+
+
+def check_condition(node: Node, scope: Scope) -> Node:
+    """Check a ``when`` expression: it must be true/false and compile to durable_rules."""
+    checked, result = _Checker(scope, in_condition=True).check(node)
+    if isinstance(checked, Literal) and checked.symbol:
+        raise _unknown(checked, scope)
+    if result.name not in ("bool", "any"):
+        raise ExpressionError(
+            f"a condition must be true or false, but this is a {result}", node.pos
+        )
+    return checked
+
+
+def check_value(node: Node, scope: Scope, expected: Type | None = None) -> tuple[Node, Type]:
+    """Check a value a rule sets; ``expected`` is the declared type of its key, if any."""
+    checked, result = _Checker(scope, in_condition=False).check(node)
+    if expected is not None and expected.name != "any":
+        _require_fit(checked, result, expected, scope, "this value")
+        if result.name == "null":
+            return checked, expected
+        if result.name == "string" and expected.values is not None:
+            return checked, expected
+        if is_numeric(expected) and is_numeric(result):
+            return checked, expected if expected.name == "number" else result
+    return checked, result
+
+
+def _require_fit(node: Node, actual: Type, expected: Type, scope: Scope, what: str) -> None:
+    if actual.name == "null":
+        return
+    if isinstance(node, Literal) and node.symbol and expected.name != "string":
+        raise _unknown(node, scope, f" ({what} must be a {expected})")
+    if expected.name == "list" and actual.name == "list":
+        return
+    if not compatible(actual, expected):
+        raise ExpressionError(f"{what} must be a {expected}, but it is a {actual}", node.pos)
+    if expected.values is not None and isinstance(node, Literal) and isinstance(node.value, str):
+        _check_enum(node, expected, scope)
+    if expected.values is not None and isinstance(node, ListExpr):
+        for item in node.items:
+            if isinstance(item, Literal) and isinstance(item.value, str):
+                _check_enum(item, expected, scope)
+
+
+def _check_enum(literal: Literal, expected: Type, scope: Scope) -> None:
+    assert expected.values is not None
+    if literal.value not in expected.values:
+        hint = did_you_mean(literal.value, expected.values)
+        if not hint and literal.symbol:
+            hint = did_you_mean(literal.value, scope.known_names())
+        shown = ", ".join(sorted(expected.values))
+        raise ExpressionError(f"'{literal.value}' is not one of [{shown}]{hint}", literal.pos)
+
+
+def _unknown(node: Literal, scope: Scope, extra: str = "") -> ExpressionError:
+    return ExpressionError(
+        f"unknown name '{node.value}'{extra}{did_you_mean(str(node.value), scope.known_names())}",
+        node.pos,
+    )
+
+
+_MIRROR = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+
+
+class _Checker:
+    def __init__(self, scope: Scope, in_condition: bool) -> None:
+        self.scope = scope
+        self.in_condition = in_condition
+
+    def check(self, node: Node) -> tuple[Node, Type]:
+        method = getattr(self, "_" + type(node).__name__.lower())
+        return method(node)
+
+    def _literal(self, node: Literal) -> tuple[Node, Type]:
+        return node, type_of_value(node.value)
+
+    def _name(self, node: Name) -> tuple[Node, Type]:
+        path = node.path
+        known = self.scope.type_of(path)
+        if known is not None:
+            return node, known
+        if path in self.scope.constants:
+            value = self.scope.constants[path]
+            return Literal(node.pos, value), type_of_value(value)
+        if "." in path:
+            root = path.split(".", 1)[0]
+            nested = [n for n in self.scope.known_names() if n.startswith(root + ".")]
+            hint = did_you_mean(path, nested or self.scope.known_names())
+            raise ExpressionError(f"unknown fact '{path}'{hint}", node.pos)
+        # A bare word naming nothing is a symbol: `decision: reject`, `channel == phone`.
+        return Literal(node.pos, path, symbol=True), STRING
+
+    def _listexpr(self, node: ListExpr) -> tuple[Node, Type]:
+        items: list[Node] = []
+        item_type: Type | None = None
+        for item in node.items:
+            checked, t = self.check(item)
+            items.append(checked)
+            merged = t if item_type is None else unify(item_type, t)
+            if merged is None:
+                raise ExpressionError(f"a list cannot mix a {item_type} and a {t}", item.pos)
+            item_type = merged
+        return ListExpr(node.pos, tuple(items)), list_of(item_type or ANY)
+
+    def _unary(self, node: Unary) -> tuple[Node, Type]:
+        operand, t = self.check(node.operand)
+        if node.op == "not":
+            if isinstance(operand, Literal) and operand.symbol:
+                raise _unknown(operand, self.scope)
+            if t.name not in ("bool", "any"):
+                raise ExpressionError(f"'not' needs true/false, got a {t}", node.pos)
+            if isinstance(operand, Literal) and isinstance(operand.value, bool):
+                return Literal(node.pos, not operand.value), BOOL
+            return Unary(node.pos, "not", operand), BOOL
+        if not (is_numeric(t) or t.name in ("duration", "any")):
+            raise ExpressionError(f"'-' needs a number, got a {t}", node.pos)
+        return Unary(node.pos, "-", operand), t
+
+    def _boolop(self, node: BoolOp) -> tuple[Node, Type]:
+        operands = []
+        for operand in node.operands:
+            checked, t = self.check(operand)
+            if isinstance(checked, Literal) and checked.symbol:
+                raise _unknown(checked, self.scope)
+            if t.name not in ("bool", "any"):
+                raise ExpressionError(
+                    f"'{node.op}' joins true/false tests; this is a {t}", operand.pos
+                )
+            operands.append(checked)
+        return BoolOp(node.pos, node.op, tuple(operands)), BOOL
+
+    def _arith(self, node: Arith) -> tuple[Node, Type]:
+        left, lt = self.check(node.left)
+        right, rt = self.check(node.right)
+        for side in (left, right):
+            if isinstance(side, Literal) and side.symbol:
+                raise _unknown(side, self.scope)
+        result = _arith_type(node.op, lt, rt)
+        if result is None:
+            raise ExpressionError(f"cannot compute a {lt} {node.op} a {rt}", node.pos)
+        return Arith(node.pos, node.op, left, right), result
+
+    def _compare(self, node: Compare) -> tuple[Node, Type]:
+        left, lt = self.check(node.left)
+        right, rt = self.check(node.right)
+        left_named = not isinstance(left, Literal | ListExpr)
+        right_named = not isinstance(right, Literal | ListExpr) or (
+            isinstance(right, ListExpr) and any(not isinstance(i, Literal) for i in right.items)
+        )
+        if not (left_named or right_named):
+            for side in (left, right):
+                if isinstance(side, Literal) and side.symbol:
+                    raise _unknown(side, self.scope)
+            raise ExpressionError("this compares two constants: one side must be a fact", node.pos)
+        if node.op in ("in", "not in"):
+            return self._membership(node, left, lt, right, rt)
+        if not left_named:  # keep the fact on the left: `"x" == a` reads as `a == "x"`
+            left, lt, right, rt = right, rt, left, lt
+            op = _MIRROR[node.op]
+        else:
+            op = node.op
+        right, rt = self._coerce_literal(right, rt, lt)
+        left, lt = self._coerce_literal(left, lt, rt)
+        if op in ("==", "!="):
+            if not compatible(lt, rt):
+                if isinstance(right, Literal) and right.symbol:
+                    raise _unknown(right, self.scope, f" (compared with a {lt})")
+                raise ExpressionError(f"cannot compare a {lt} with a {rt}", node.pos)
+            for literal, other in ((right, lt), (left, rt)):
+                if isinstance(literal, Literal) and isinstance(literal.value, str) and other.values:
+                    _check_enum(literal, other, self.scope)
+        else:
+            if rt.name == "null" or lt.name == "null":
+                raise ExpressionError(f"'{op}' cannot compare with null; use == null", node.pos)
+            for side, t in ((left, lt), (right, rt)):
+                if isinstance(side, Literal) and side.symbol:
+                    raise _unknown(side, self.scope)
+                if t.name not in ORDERED and t.name != "any":
+                    raise ExpressionError(
+                        f"'{op}' needs numbers, dates or times; got a {t}", side.pos
+                    )
+            if "any" not in (lt.name, rt.name) and base(lt) != base(rt):
+                raise ExpressionError(f"cannot compare a {lt} with a {rt}", node.pos)
+        return Compare(node.pos, op, left, right), BOOL
+
+    def _membership(
+        self, node: Compare, left: Node, lt: Type, right: Node, rt: Type
+    ) -> tuple[Node, Type]:
+        if isinstance(right, Literal) and isinstance(right.value, list | tuple):
+            right = ListExpr(right.pos, tuple(Literal(right.pos, v) for v in right.value))
+        if isinstance(right, Literal) and right.symbol:
+            raise _unknown(right, self.scope, " (expected a list after 'in')")
+        if not isinstance(right, ListExpr):
+            raise ExpressionError(f"'{node.op}' needs a list on its right, got a {rt}", right.pos)
+        if isinstance(left, Literal) and left.symbol:
+            raise _unknown(left, self.scope)
+        items = []
+        for item in right.items:
+            item, _ = self._coerce_literal(
+                item,
+                type_of_value(getattr(item, "value", None)) if isinstance(item, Literal) else ANY,
+                lt,
+            )
+            if isinstance(item, Literal) and item.value is not None:
+                if not compatible(lt, type_of_value(item.value)):
+                    raise ExpressionError(
+                        f"the list holds a {type_of_value(item.value)}, "
+                        f"but it is tested against a {lt}",
+                        item.pos,
+                    )
+                if isinstance(item.value, str) and lt.values:
+                    _check_enum(item, lt, self.scope)
+            items.append(item)
+        return Compare(node.pos, node.op, left, ListExpr(right.pos, tuple(items))), BOOL
+
+    def _coerce_literal(self, node: Node, t: Type, other: Type) -> tuple[Node, Type]:
+        """A quoted ISO date or timestamp compared with a date or timestamp becomes one."""
+        if not (isinstance(node, Literal) and isinstance(node.value, str) and not node.symbol):
+            return node, t
+        try:
+            if other.name == "date":
+                return Literal(node.pos, dt.date.fromisoformat(node.value)), DATE
+            if other.name == "datetime":
+                from cscore.calendar import to_china_time
+
+                return Literal(
+                    node.pos, to_china_time(dt.datetime.fromisoformat(node.value))
+                ), DATETIME
+        except ValueError as exc:
+            raise ExpressionError(f"'{node.value}' is not a valid {other}", node.pos) from exc
+        return node, t
+
+    def _call(self, node: Call) -> tuple[Node, Type]:
+        spec = self.scope.functions.get(node.name)
+        if spec is None:
+            if node.name in self.scope.facts or node.name in self.scope.values:
+                raise ExpressionError(f"'{node.name}' is a fact, not a function", node.pos)
+            raise ExpressionError(
+                f"unknown function '{node.name}'{did_you_mean(node.name, self.scope.functions)}",
+                node.pos,
+            )
+        args: list[Node] = []
+        types: list[Type] = []
+        for arg in node.args:
+            checked, t = self.check(arg)
+            if isinstance(checked, Literal) and checked.symbol and node.name not in _TEXT_FUNCTIONS:
+                raise _unknown(checked, self.scope)
+            args.append(checked)
+            types.append(t)
+        try:
+            result = spec.result_type(types)
+        except ArgumentTypeError as exc:
+            pos = args[exc.index].pos if 0 <= exc.index < len(args) else node.pos
+            raise ExpressionError(str(exc), pos) from exc
+        if spec.constant and all(isinstance(a, Literal) for a in args):
+            try:
+                value = spec.impl(EvalContext(), *(a.value for a in args if isinstance(a, Literal)))
+            except (ValueError, TypeError, ArithmeticError) as exc:
+                raise ExpressionError(f"{node.name}(): {exc}", node.pos) from exc
+            return Literal(node.pos, value), result
+        if self.in_condition:
+            raise ExpressionError(
+                f"{node.name}() cannot be used in a condition: it runs after a rule fires. "
+                f"Set it as a value in an earlier rule and compare with that value",
+                node.pos,
+            )
+        return Call(node.pos, node.name, tuple(args)), result
+
+
+_TEXT_FUNCTIONS = {"clock"}
+
+
+def _arith_type(op: str, lt: Type, rt: Type) -> Type | None:
+    if "any" in (lt.name, rt.name):
+        return ANY
+    if is_numeric(lt) and is_numeric(rt):
+        if op == "/":
+            return NUMBER
+        return INTEGER if lt.name == rt.name == "integer" else NUMBER
+    pair = (lt.name, rt.name)
+    table: dict[tuple[str, str, str], Type] = {
+        ("date", "+", "integer"): DATE,
+        ("integer", "+", "date"): DATE,
+        ("date", "-", "integer"): DATE,
+        ("date", "-", "date"): INTEGER,
+        ("datetime", "+", "duration"): DATETIME,
+        ("duration", "+", "datetime"): DATETIME,
+        ("datetime", "-", "duration"): DATETIME,
+        ("datetime", "-", "datetime"): DURATION,
+        ("duration", "+", "duration"): DURATION,
+        ("duration", "-", "duration"): DURATION,
+        ("duration", "*", "integer"): DURATION,
+        ("duration", "*", "number"): DURATION,
+        ("integer", "*", "duration"): DURATION,
+        ("number", "*", "duration"): DURATION,
+        ("duration", "/", "integer"): DURATION,
+        ("duration", "/", "number"): DURATION,
+    }
+    return table.get((pair[0], op, pair[1]))
+
+
+__all__ = ["NULL", "STRING", "Scope", "check_condition", "check_value"]

@@ -1,0 +1,236 @@
+"""Parse rule expressions into the syntax tree of :mod:`cscore.language.ast`.
+
+A hand-written recursive-descent parser: rule text is data, so it is parsed here and
+compiled; it is never handed to ``eval``. Grammar, loosest binding first::
+
+    expr     := and ("or" and)*
+    and      := not ("and" not)*
+    not      := "not" not | compare
+    compare  := sum [("=="|"!="|"<"|"<="|">"|">="|"in"|"not" "in") sum | "is" ["not"] "null"]
+    sum      := product (("+"|"-") product)*
+    product  := unary (("*"|"/") unary)*
+    unary    := "-" unary | atom
+    atom     := NUMBER | STRING | "true" | "false" | "null" | NAME ("." NAME)*
+              | NAME "(" [expr ("," expr)*] ")" | "(" expr ")" | "[" [expr ("," expr)*] "]"
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from cscore.language.ast import (
+    Arith,
+    BoolOp,
+    Call,
+    Compare,
+    ListExpr,
+    Literal,
+    Name,
+    Node,
+    Unary,
+)
+
+
+class ExpressionError(ValueError):
+    """A syntax or type error at character ``pos`` of an expression."""
+
+    def __init__(self, message: str, pos: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.pos = pos
+
+
+_TOKEN = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<number>\d+(?:\.\d+)?)
+  | (?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
+  | (?P<name>[^\W\d][\w]*(?:\.[^\W\d][\w]*)*)
+  | (?P<op>==|!=|<=|>=|<|>|\+|-|\*|/|\(|\)|\[|\]|,)
+  | (?P<bad>.)
+    """,
+    re.VERBOSE,
+)
+
+_KEYWORDS = {"and", "or", "not", "in", "is", "true", "false", "null"}
+_COMPARISONS = {"==", "!=", "<", "<=", ">", ">="}
+_HINTS = {
+    "=": "use == to compare",
+    "&": "write 'and'",
+    "|": "write 'or'",
+    "!": "write 'not' (or != to compare)",
+    "≤": "write <=",
+    "≥": "write >=",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    kind: str  # number, string, name, op, keyword, end
+    text: str
+    pos: int
+
+
+def tokenize(source: str) -> list[Token]:
+    tokens: list[Token] = []
+    for match in _TOKEN.finditer(source):
+        kind = match.lastgroup
+        text = match.group()
+        if kind == "space":
+            continue
+        if kind == "bad":
+            hint = _HINTS.get(text)
+            raise ExpressionError(
+                f"unexpected character {text!r}" + (f": {hint}" if hint else ""), match.start()
+            )
+        if kind == "name" and text in _KEYWORDS:
+            kind = "keyword"
+        tokens.append(Token(kind or "bad", text, match.start()))
+    tokens.append(Token("end", "", len(source)))
+    return tokens
+
+
+def parse(source: str) -> Node:
+    """Parse one expression; raise :class:`ExpressionError` pointing at the problem."""
+    if not source or not source.strip():
+        raise ExpressionError("empty expression", 0)
+    return _Parser(tokenize(source)).parse()
+
+
+class _Parser:
+    def __init__(self, tokens: list[Token]) -> None:
+        self.tokens = tokens
+        self.index = 0
+
+    @property
+    def current(self) -> Token:
+        return self.tokens[self.index]
+
+    def advance(self) -> Token:
+        token = self.tokens[self.index]
+        self.index += 1
+        return token
+
+    def accept(self, text: str) -> Token | None:
+        token = self.current
+        if token.kind in ("op", "keyword") and token.text == text:
+            self.index += 1
+            return token
+        return None
+
+    def expect(self, text: str, context: str) -> Token:
+        token = self.accept(text)
+        if token is None:
+            found = self.current.text or "end of expression"
+            raise ExpressionError(f"expected '{text}' {context}, found '{found}'", self.current.pos)
+        return token
+
+    def parse(self) -> Node:
+        node = self.parse_or()
+        if self.current.kind != "end":
+            token = self.current
+            hint = ""
+            if token.kind in ("name", "string", "number"):
+                hint = " (missing 'and'/'or' or an operator?)"
+            raise ExpressionError(f"unexpected '{token.text}'{hint}", token.pos)
+        return node
+
+    def parse_or(self) -> Node:
+        first = self.parse_and()
+        operands = [first]
+        while self.accept("or"):
+            operands.append(self.parse_and())
+        return first if len(operands) == 1 else BoolOp(first.pos, "or", tuple(operands))
+
+    def parse_and(self) -> Node:
+        first = self.parse_not()
+        operands = [first]
+        while self.accept("and"):
+            operands.append(self.parse_not())
+        return first if len(operands) == 1 else BoolOp(first.pos, "and", tuple(operands))
+
+    def parse_not(self) -> Node:
+        token = self.accept("not")
+        if token is not None:
+            return Unary(token.pos, "not", self.parse_not())
+        return self.parse_compare()
+
+    def parse_compare(self) -> Node:
+        left = self.parse_sum()
+        token = self.current
+        if token.kind == "op" and token.text in _COMPARISONS:
+            self.advance()
+            return Compare(token.pos, token.text, left, self.parse_sum())
+        if self.accept("in"):
+            return Compare(token.pos, "in", left, self.parse_sum())
+        if token.kind == "keyword" and token.text == "not":
+            following = self.tokens[self.index + 1]
+            if following.kind == "keyword" and following.text == "in":
+                self.index += 2
+                return Compare(token.pos, "not in", left, self.parse_sum())
+        if self.accept("is"):
+            negated = self.accept("not") is not None
+            null = self.expect("null", "after 'is'")
+            return Compare(token.pos, "!=" if negated else "==", left, Literal(null.pos, None))
+        return left
+
+    def parse_sum(self) -> Node:
+        node = self.parse_product()
+        while self.current.kind == "op" and self.current.text in ("+", "-"):
+            op = self.advance()
+            node = Arith(op.pos, op.text, node, self.parse_product())
+        return node
+
+    def parse_product(self) -> Node:
+        node = self.parse_unary()
+        while self.current.kind == "op" and self.current.text in ("*", "/"):
+            op = self.advance()
+            node = Arith(op.pos, op.text, node, self.parse_unary())
+        return node
+
+    def parse_unary(self) -> Node:
+        token = self.accept("-")
+        if token is not None:
+            operand = self.parse_unary()
+            if isinstance(operand, Literal) and isinstance(operand.value, int | float):
+                return Literal(token.pos, -operand.value)
+            return Unary(token.pos, "-", operand)
+        return self.parse_atom()
+
+    def parse_atom(self) -> Node:
+        token = self.advance()
+        if token.kind == "number":
+            value: int | float = float(token.text) if "." in token.text else int(token.text)
+            return Literal(token.pos, value)
+        if token.kind == "string":
+            return Literal(token.pos, _unquote(token.text))
+        if token.kind == "keyword" and token.text in ("true", "false", "null"):
+            return Literal(token.pos, {"true": True, "false": False, "null": None}[token.text])
+        if token.kind == "name":
+            if self.accept("("):
+                return Call(token.pos, token.text, self.parse_items(")", "to close the call"))
+            return Name(token.pos, token.text)
+        if token.kind == "op" and token.text == "(":
+            node = self.parse_or()
+            self.expect(")", "to close '('")
+            return node
+        if token.kind == "op" and token.text == "[":
+            return ListExpr(token.pos, self.parse_items("]", "to close the list"))
+        found = token.text or "end of expression"
+        raise ExpressionError(f"expected a value, found '{found}'", token.pos)
+
+    def parse_items(self, closer: str, context: str) -> tuple[Node, ...]:
+        items: list[Node] = []
+        if self.accept(closer):
+            return ()
+        while True:
+            items.append(self.parse_or())
+            if self.accept(closer):
+                return tuple(items)
+            self.expect(",", f"or '{closer}' {context}")
+
+
+def _unquote(text: str) -> str:
+    body = text[1:-1]
+    return re.sub(r"\\(.)", lambda m: m.group(1), body)

@@ -1,0 +1,42 @@
+"""The decision cscore answers (DESIGN.md §2.2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TraceEntry(BaseModel):
+    """One rule that fired: what it set and the values it matched."""
+
+    model_config = ConfigDict(frozen=True, validate_by_name=True, serialize_by_alias=True)
+
+    rule: str
+    name: str
+    kind: str
+    ruleset: str
+    source: str  # "rules/ecommerce/return.yaml:12"
+    set_values: dict[str, Any] = Field(default_factory=dict, alias="set")
+    matched: dict[str, Any] = Field(default_factory=dict)
+    # keys another rule decided instead (a higher priority, an earlier "first" rule)
+    overridden: list[str] = Field(default_factory=list, exclude_if=lambda keys: not keys)
+    # customer-facing text of the rule, or why a fact was rejected
+    message: str | None = Field(default=None, exclude_if=lambda text: text is None)
+
+
+class Decision(BaseModel):
+    """Outcomes per kind, the rule-by-rule trace, warnings and the rules' version."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    industry: str
+    outcomes: dict[str, dict[str, Any]]
+    trace: list[TraceEntry] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    rules_version: str
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The JSON shape of DESIGN.md §2.2."""
+        return self.model_dump(mode="json")

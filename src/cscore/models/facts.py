@@ -1,0 +1,94 @@
+"""Fact types and the common facts every industry shares (CATALOG.md §6, "Common").
+
+Industry plugins subclass :class:`CommonFacts`. Validation is strict where a loose
+reading would hide a host's bug: ``"259"`` is not an amount, ``1`` is not ``true``,
+a date must be ``YYYY-MM-DD``. Every timestamp is normalised to +08:00 (COMMON-CAL-001).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict
+
+from cscore.calendar import HostCalendar, to_china_time
+
+
+def _parse_day(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        raise ValueError("expected a date YYYY-MM-DD, got a timestamp")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"expected a date YYYY-MM-DD, got {value!r}") from None
+    raise ValueError(f"expected a date YYYY-MM-DD, got {type(value).__name__}")
+
+
+def _parse_timestamp(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(
+                f"expected an ISO-8601 timestamp like 2026-03-20T17:00:00+08:00, got {value!r}"
+            ) from None
+    raise ValueError(f"expected an ISO-8601 timestamp, got {type(value).__name__}")
+
+
+Day = Annotated[dt.date, BeforeValidator(_parse_day)]
+Timestamp = Annotated[dt.datetime, BeforeValidator(_parse_timestamp), AfterValidator(to_china_time)]
+Money = Annotated[float, Strict(), Field(ge=0)]
+Amount = Annotated[float, Strict()]
+Count = Annotated[int, Strict(), Field(ge=0)]
+Flag = Annotated[bool, Strict()]
+Text = Annotated[str, Strict()]
+
+Channel = Literal["phone", "online_chat", "social_media", "email", "walk_in", "app"]
+IssueType = Literal[
+    "product_fault", "usage_question", "logistics", "refund", "complaint", "suggestion"
+]
+ExternalChannel = Literal[
+    "media", "government", "regulator", "consumer_association", "parent_company"
+]
+
+
+class FactsModel(BaseModel):
+    """Base of every facts model: immutable, and absent means ``None`` (never guessed)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
+
+
+class CommonFacts(FactsModel):
+    """Facts any case may carry, whatever its industry."""
+
+    as_of: Timestamp | None = Field(None, description="evaluation instant for 'has it passed?'")
+    customer_tier: Literal["regular", "vip"] | None = None
+    channel: Channel | None = None
+    rings_before_answer: Count | None = None
+    received_at: Timestamp | None = None
+    responded_at: Timestamp | None = None
+    platform: Text | None = None
+    issue_type: IssueType | None = None
+    ticket_created_at: Timestamp | None = None
+    department_contacted_at: Timestamp | None = None
+    holiday_calendar: HostCalendar | None = None
+    external_channel: ExternalChannel | None = None
+    # Free text: informational only, never changes a decision (CATALOG.md §6).
+    symptom: Text | None = None
+    issue: Text | None = None
+    detail: Text | None = None
+    plan: Text | None = None
+    topic: Text | None = None
+    component: Text | None = None
+    request: Text | None = None
+    relationship: Text | None = None
+    place: Text | None = None
+    misuse_detail: Text | None = None
+    seller_fault_detail: Text | None = None
+    note: Text | None = None

@@ -1,0 +1,567 @@
+"""Assemble the rule files of one industry and kind into a :class:`CompiledRuleset`.
+
+The steps, each of which can stop with an error naming file:line:
+
+1. merge the common pack and the industry's files: constants (an industry may
+   override a common constant), output/value declarations, rules (an industry rule may
+   ``replaces:`` a common one);
+2. parse every condition and value;
+3. order rules in *layers* by what they read and write, like a DMN decision graph: a
+   rule that reads a derived value runs only after every rule that sets it, so it never
+   sees a conclusion that a higher-priority rule later overrides. A cycle is an error;
+4. check types layer by layer (a value's type comes from its declaration, the §7
+   vocabulary, or the rules that set it);
+5. compile conditions into the engine definition, one type-tagged fact per layer chunk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cscore.errors import RuleFileError, RuleLoadError, did_you_mean
+from cscore.language.ast import BoolOp, Compare, ListExpr, Literal, Name, Node, names_in
+from cscore.language.checker import Scope, check_condition, check_value
+from cscore.language.compiler import compile_condition
+from cscore.language.functions import FunctionSpec
+from cscore.language.parser import ExpressionError, parse
+from cscore.language.types import ANY, STRING, Type, list_of, unify
+from cscore.models.outcomes import outcome_type
+from cscore.rulebook.compiled import CompiledRule, CompiledRuleset, CompiledSet
+from cscore.rulebook.model import NO_DEFAULT, ConstantSpec, KeySpec, RuleFile, RuleSpec, Where
+from cscore.rulebook.yamlsource import line_offset
+
+CHUNK = 50  # rules per engine fact: durable_rules refuses > 64 matches on one fact
+SETTLE_PRIORITY = 65000  # settle actions run after every rule of their layer
+DATA_KEYS = {
+    "missing_fields": "COMMON-DATA-001",
+    "invalid_fields": "COMMON-DATA-002",
+}
+
+
+@dataclass
+class RulesetSources:
+    key: str  # "ecommerce.return"
+    industry: str
+    kind: str
+    own: Sequence[RuleFile]  # the industry's files for this kind
+    shared: Sequence[RuleFile]  # the common pack's files for this kind
+
+
+@dataclass
+class _Draft:
+    """A rule on its way to being compiled."""
+
+    spec: RuleSpec
+    file: RuleFile
+    condition: Node | None
+    condition_text: Any
+    sets: list[tuple[str, Node, Any, Where]]  # key, expression, source text, where
+    order: int = 0
+    layer: int = 0
+
+
+def assemble(
+    sources: RulesetSources,
+    fact_types: Mapping[str, Type],
+    functions: Mapping[str, FunctionSpec],
+) -> CompiledRuleset:
+    return _Assembler(sources, fact_types, functions).run()
+
+
+class _Assembler:
+    def __init__(
+        self,
+        sources: RulesetSources,
+        fact_types: Mapping[str, Type],
+        functions: Mapping[str, FunctionSpec],
+    ) -> None:
+        self.sources = sources
+        self.fact_types = dict(fact_types)
+        self.functions = functions
+        self.errors: list[RuleFileError] = []
+        self.warnings: list[str] = []
+
+    def fail(self, where: Where | None, message: str, rule: str | None = None) -> RuleFileError:
+        if where is None:
+            return RuleFileError(self.sources.key, None, message, rule)
+        return RuleFileError(where.path, where.line, message, rule)
+
+    def run(self) -> CompiledRuleset:
+        constants, shadowed = self.merge_constants()
+        keys = self.merge_keys(constants)
+        specs = self.select_rules()
+        self.stop_on_errors()
+        drafts = [d for d in (self.parse_rule(spec, file) for spec, file in specs) if d]
+        drafts = self.expand_data_rules(drafts)
+        self.stop_on_errors()
+        for order, draft in enumerate(drafts):
+            draft.order = order
+        self.check_set_keys(drafts, keys)
+        self.stop_on_errors()
+        layers = self.layer(drafts, keys)
+        self.stop_on_errors()
+        key_types = self.check_types(drafts, keys, constants, layers)
+        self.stop_on_errors()
+        return self.compile(drafts, keys, key_types, constants, shadowed)
+
+    def stop_on_errors(self) -> None:
+        if self.errors:
+            raise RuleLoadError(self.errors)
+
+    # 1. merging ------------------------------------------------------------------
+
+    def merge_constants(self) -> tuple[dict[str, ConstantSpec], dict[str, tuple[Where, Where]]]:
+        merged: dict[str, ConstantSpec] = {}
+        shadowed: dict[str, tuple[Where, Where]] = {}
+        for group in (self.sources.shared, self.sources.own):
+            seen_in_group: dict[str, ConstantSpec] = {}
+            for file in group:
+                for name, spec in file.constants.items():
+                    if name in self.fact_types:
+                        self.errors.append(
+                            self.fail(spec.where, f"constant '{name}' has the name of a fact")
+                        )
+                    if name in seen_in_group:
+                        first = seen_in_group[name].where
+                        self.errors.append(
+                            self.fail(
+                                spec.where, f"constant '{name}' is already defined at {first}"
+                            )
+                        )
+                        continue
+                    if name in merged:  # an industry file overrides a common constant
+                        shadowed[name] = (merged[name].where, spec.where)
+                    seen_in_group[name] = spec
+                    merged[name] = spec
+        return merged, shadowed
+
+    def merge_keys(self, constants: Mapping[str, ConstantSpec]) -> dict[str, KeySpec]:
+        keys: dict[str, KeySpec] = {}
+        for file in [*self.sources.shared, *self.sources.own]:
+            for name, spec in file.keys.items():
+                if name in self.fact_types:
+                    self.errors.append(
+                        self.fail(
+                            spec.where,
+                            f"'{name}' is a fact of the case; a rule cannot set it "
+                            "(give the value another name)",
+                        )
+                    )
+                elif name in constants:
+                    self.errors.append(self.fail(spec.where, f"'{name}' is also a constant"))
+                previous = keys.get(name)
+                if previous is not None and previous.hit != spec.hit:
+                    self.errors.append(
+                        self.fail(
+                            spec.where,
+                            f"'{name}' has hit policy '{spec.hit}' here but "
+                            f"'{previous.hit}' at {previous.where}",
+                        )
+                    )
+                keys[name] = spec
+        for name in DATA_KEYS:
+            keys.setdefault(name, KeySpec(name, "collect", Where(self.sources.key, 0), True))
+        return keys
+
+    def select_rules(self) -> list[tuple[RuleSpec, RuleFile]]:
+        shared = [(rule, file) for file in self.sources.shared for rule in file.rules]
+        own = [(rule, file) for file in self.sources.own for rule in file.rules]
+        replaced: set[str] = set()
+        shared_ids = {rule.id for rule, _ in shared}
+        for rule, _file in own:
+            for target in rule.replaces:
+                if target not in shared_ids:
+                    hint = did_you_mean(target, shared_ids)
+                    self.errors.append(
+                        self.fail(
+                            rule.where,
+                            f"replaces '{target}', which no common rule has{hint}",
+                            rule.id,
+                        )
+                    )
+                replaced.add(target)
+        return own + [(rule, file) for rule, file in shared if rule.id not in replaced]
+
+    # 2. parsing ------------------------------------------------------------------
+
+    def parse_text(self, text: Any, where: Where, rule: str) -> Node | None:
+        try:
+            return parse(str(text))
+        except ExpressionError as exc:
+            line = where.line + line_offset(text, exc.pos)
+            self.errors.append(self.fail(Where(where.path, line), exc.message, rule))
+            return None
+
+    def parse_rule(self, spec: RuleSpec, file: RuleFile) -> _Draft | None:
+        condition = None
+        if spec.when is not None:
+            assert spec.when_where is not None
+            condition = self.parse_text(spec.when, spec.when_where, spec.id)
+            if condition is None:
+                return None
+        elif spec.role == "check":
+            self.errors.append(self.fail(spec.where, "a check needs 'when:'", spec.id))
+            return None
+        sets = []
+        for item in spec.sets:
+            node = self.value_node(item.value, item.where, spec.id)
+            if node is None:
+                return None
+            sets.append((item.key, node, item.value, item.where))
+        return _Draft(spec, file, condition, spec.when, sets)
+
+    def value_node(self, raw: Any, where: Where, rule: str) -> Node | None:
+        if isinstance(raw, str):
+            return self.parse_text(raw, where, rule)
+        if isinstance(raw, list):
+            items = [self.value_node(item, where, rule) for item in raw]
+            if any(item is None for item in items):
+                return None
+            return ListExpr(0, tuple(i for i in items if i is not None))
+        if isinstance(raw, dict):
+            self.errors.append(self.fail(where, "a value cannot be a mapping", rule))
+            return None
+        return Literal(0, raw)
+
+    def expand_data_rules(self, drafts: list[_Draft]) -> list[_Draft]:
+        """``requires`` → one rule per fact that sets missing_fields when it is absent;
+        ``checks`` → a rule that sets invalid_fields."""
+        expanded: list[_Draft] = []
+        for draft in drafts:
+            spec = draft.spec
+            if spec.role == "rule":
+                expanded.append(draft)
+                continue
+            names = spec.facts if spec.role == "requires" else spec.invalid
+            if not names:
+                what = "facts" if spec.role == "requires" else "invalid"
+                self.errors.append(self.fail(spec.where, f"'{what}:' lists no facts", spec.id))
+                continue
+            for name in names:
+                if name not in self.fact_types:
+                    hint = did_you_mean(name, self.fact_types)
+                    self.errors.append(
+                        self.fail(spec.where, f"unknown fact '{name}'{hint}", spec.id)
+                    )
+            if spec.role == "check":
+                field_list = ListExpr(0, tuple(Literal(0, n) for n in names))
+                draft.sets = [("invalid_fields", field_list, None, spec.where)]
+                expanded.append(draft)
+                continue
+            for name in names:
+                absent = Compare(0, "==", Name(0, name), Literal(0, None))
+                condition = (
+                    absent
+                    if draft.condition is None
+                    else BoolOp(0, "and", (draft.condition, absent))
+                )
+                expanded.append(
+                    _Draft(
+                        spec,
+                        draft.file,
+                        condition,
+                        draft.condition_text,
+                        [("missing_fields", Literal(0, name), None, spec.where)],
+                    )
+                )
+        return expanded
+
+    def check_set_keys(self, drafts: list[_Draft], keys: Mapping[str, KeySpec]) -> None:
+        for draft in drafts:
+            for key, _node, _text, where in draft.sets:
+                if key not in keys:
+                    hint = did_you_mean(key, keys)
+                    self.errors.append(
+                        self.fail(
+                            where,
+                            f"sets '{key}', which is declared neither in outputs nor in "
+                            f"values{hint}",
+                            draft.spec.id,
+                        )
+                    )
+
+    # 3. layers -------------------------------------------------------------------
+
+    def layer(self, drafts: list[_Draft], keys: Mapping[str, KeySpec]) -> int:
+        writers: dict[str, list[int]] = {}
+        for index, draft in enumerate(drafts):
+            for key, *_ in draft.sets:
+                writers.setdefault(key, []).append(index)
+        reads: list[set[str]] = []
+        for draft in drafts:
+            names: set[str] = set()
+            if draft.condition is not None:
+                names |= names_in(draft.condition)
+            for _key, node, *_ in draft.sets:
+                names |= names_in(node)
+            read = {n for n in names if n in keys}
+            for name in sorted(read):
+                if name not in writers and keys[name].default is NO_DEFAULT:
+                    self.errors.append(
+                        self.fail(
+                            draft.spec.where,
+                            f"reads '{name}', but no rule of {self.sources.key} sets it "
+                            "(and it has no default)",
+                            draft.spec.id,
+                        )
+                    )
+            reads.append(read)
+        depth: dict[int, int] = {}
+        visiting: list[int] = []
+
+        def visit(index: int) -> int:
+            if index in depth:
+                return depth[index]
+            if index in visiting:
+                cycle = [*visiting[visiting.index(index) :], index]
+                raise _Cycle(cycle)
+            visiting.append(index)
+            level = 0
+            for name in reads[index]:
+                for writer in writers.get(name, []):
+                    level = max(level, visit(writer) + 1)
+            visiting.pop()
+            depth[index] = level
+            return level
+
+        try:
+            for index in range(len(drafts)):
+                drafts[index].layer = visit(index)
+        except _Cycle as cycle:
+            self.errors.append(self.cycle_error(cycle.rules, drafts, reads))
+            return 0
+        return 1 + max((d.layer for d in drafts), default=-1)
+
+    def cycle_error(
+        self, cycle: list[int], drafts: list[_Draft], reads: list[set[str]]
+    ) -> RuleFileError:
+        steps = []
+        for current, following in itertools.pairwise(cycle):
+            written = {key for key, *_ in drafts[current].sets} & reads[following]
+            steps.append(
+                f"{drafts[current].spec.id} ({drafts[current].spec.where}) sets "
+                f"{', '.join(sorted(written))}, read by {drafts[following].spec.id}"
+            )
+        first = drafts[cycle[0]].spec
+        return self.fail(first.where, "rules form a cycle: " + "; ".join(steps), first.id)
+
+    # 4. types --------------------------------------------------------------------
+
+    def check_types(
+        self,
+        drafts: list[_Draft],
+        keys: Mapping[str, KeySpec],
+        constants: Mapping[str, ConstantSpec],
+        layer_count: int,
+    ) -> dict[str, Type]:
+        declared: dict[str, Type | None] = {
+            key: spec.type or outcome_type(self.sources.kind, key) for key, spec in keys.items()
+        }
+        inferred: dict[str, Type] = {}
+        scope = Scope(
+            facts=self.fact_types,
+            values={key: declared[key] or ANY for key in keys},
+            constants={name: spec.value for name, spec in constants.items()},
+            functions=self.functions,
+        )
+        for layer in range(layer_count):
+            for draft in (d for d in drafts if d.layer == layer):
+                self.check_draft(draft, scope, keys, declared, inferred)
+            for key, t in inferred.items():  # visible to the next layers
+                if declared[key] is None:
+                    scope.values[key] = t  # type: ignore[index]
+        return {key: declared[key] or inferred.get(key, ANY) for key in keys}
+
+    def check_draft(
+        self,
+        draft: _Draft,
+        scope: Scope,
+        keys: Mapping[str, KeySpec],
+        declared: Mapping[str, Type | None],
+        inferred: dict[str, Type],
+    ) -> None:
+        spec = draft.spec
+        if draft.condition is not None:
+            try:
+                draft.condition = check_condition(draft.condition, scope)
+            except ExpressionError as exc:
+                where = spec.when_where or spec.where
+                line = where.line + line_offset(draft.condition_text or "", exc.pos)
+                self.errors.append(self.fail(Where(where.path, line), exc.message, spec.id))
+                return
+        checked_sets = []
+        for key, node, text, where in draft.sets:
+            expected = declared.get(key)
+            collect = keys[key].hit == "collect"
+            try:
+                if collect:
+                    checked, t = check_value(node, scope)
+                    item = t.item if t.name == "list" else t
+                    want = expected.item if expected is not None and expected.item else None
+                    if want is not None and item is not None:
+                        check_value(node, scope, expected if t.name == "list" else want)
+                    t = list_of(item or ANY)
+                else:
+                    checked, t = check_value(node, scope, expected)
+                    if keys[key].hit in ("sum", "max", "min") and t.name not in (
+                        "integer",
+                        "number",
+                        "date",
+                        "datetime",
+                        "duration",
+                        "any",
+                    ):
+                        raise ExpressionError(f"hit policy '{keys[key].hit}' needs numbers", 0)
+            except ExpressionError as exc:
+                line = where.line + (line_offset(text, exc.pos) if isinstance(text, str) else 0)
+                self.errors.append(
+                    self.fail(Where(where.path, line), f"{key}: {exc.message}", spec.id)
+                )
+                continue
+            if expected is None:
+                merged = t if key not in inferred else unify(inferred[key], t)
+                if merged is None:
+                    self.errors.append(
+                        self.fail(
+                            where,
+                            f"sets '{key}' to a {t}, but another rule sets it to a {inferred[key]}",
+                            spec.id,
+                        )
+                    )
+                    continue
+                if merged.name == "string" and t.values is not None and not collect:
+                    merged = STRING  # symbols set freely: a reason code is any word
+                inferred[key] = merged
+            checked_sets.append((key, checked, text, where))
+        draft.sets = checked_sets
+
+    # 5. compiling ----------------------------------------------------------------
+
+    def compile(
+        self,
+        drafts: list[_Draft],
+        keys: dict[str, KeySpec],
+        key_types: dict[str, Type],
+        constants: dict[str, ConstantSpec],
+        shadowed: dict[str, tuple[Where, Where]],
+    ) -> CompiledRuleset:
+        layer_count = 1 + max((d.layer for d in drafts), default=-1)
+        per_layer: dict[int, int] = {}
+        rules: list[CompiledRule] = []
+        definition: dict[str, Any] = {}
+        engine_fields: set[str] = set()
+        for draft in drafts:
+            try:
+                engine_condition = (
+                    True if draft.condition is None else compile_condition(draft.condition)
+                )
+            except ExpressionError as exc:
+                where = draft.spec.when_where or draft.spec.where
+                line = where.line + line_offset(draft.condition_text or "", exc.pos)
+                self.errors.append(self.fail(Where(where.path, line), exc.message, draft.spec.id))
+                continue
+            position = per_layer.get(draft.layer, 0)
+            per_layer[draft.layer] = position + 1
+            chunk = position // CHUNK
+            shown = sorted(names_in(draft.condition)) if draft.condition is not None else []
+            engine_fields.update(name if name in keys else name.split(".")[0] for name in shown)
+            rule = CompiledRule(
+                order=draft.order,
+                engine_name=f"r{draft.order}",
+                id=draft.spec.id,
+                name=draft.spec.name,
+                role=draft.spec.role,
+                where=draft.spec.where,
+                file=draft.file.path,
+                priority=draft.spec.priority,
+                layer=draft.layer,
+                chunk=chunk,
+                condition=draft.condition,
+                engine_condition=engine_condition,
+                sets=tuple(CompiledSet(k, n, key_types[k], w) for k, n, _t, w in draft.sets),
+                reads=frozenset(n for n in _reads(draft) if n in keys),
+                shown=tuple(shown),
+                message=draft.spec.message,
+            )
+            rules.append(rule)
+            if engine_condition is False:
+                self.warnings.append(
+                    f"{rule.where}: rule {rule.id}: its condition can never be true"
+                )
+                continue
+            definition[rule.engine_name] = _engine_rule(f"L{rule.layer}.{chunk}", engine_condition)
+        self.stop_on_errors()
+        for layer in range(layer_count):
+            definition[f"s{layer}"] = {"all": [{"m": {"t": f"L{layer}.0"}}], "pri": SETTLE_PRIORITY}
+        chunks = tuple(
+            (per_layer.get(layer, 0) + CHUNK - 1) // CHUNK or 1 for layer in range(layer_count)
+        )
+        last_writer: dict[str, int] = {}
+        for rule in rules:
+            for item in rule.sets:
+                last_writer[item.key] = max(last_writer.get(item.key, 0), rule.layer)
+        settle: dict[int, tuple[str, ...]] = {}
+        for key, layer in last_writer.items():
+            settle[layer] = (*settle.get(layer, ()), key)
+        files = _participating(self.sources)
+        return CompiledRuleset(
+            key=self.sources.key,
+            industry=self.sources.industry,
+            kind=self.sources.kind,
+            rules=tuple(rules),
+            keys=keys,
+            key_types=key_types,
+            constants=constants,
+            fact_types=self.fact_types,
+            layer_count=layer_count,
+            chunks=chunks,
+            settle=settle,
+            engine_fields=frozenset(engine_fields),
+            definition=definition,
+            files=files,
+            version=rules_version(files),
+            shadowed=shadowed,
+            warnings=tuple(self.warnings),
+        )
+
+
+class _Cycle(Exception):
+    def __init__(self, rules: list[int]) -> None:
+        super().__init__("cycle")
+        self.rules = rules
+
+
+def _reads(draft: _Draft) -> set[str]:
+    names: set[str] = set()
+    if draft.condition is not None:
+        names |= names_in(draft.condition)
+    for _key, node, *_ in draft.sets:
+        names |= names_in(node)
+    return names
+
+
+def _engine_rule(tag: str, condition: Any) -> dict[str, Any]:
+    guard = {"t": tag}
+    if condition is True:
+        test: dict[str, Any] = guard
+    elif set(condition) == {"$and"}:
+        test = {"$and": [guard, *condition["$and"]]}
+    else:
+        test = {"$and": [guard, condition]}
+    return {"all": [{"m": test}], "pri": 1}
+
+
+def _participating(sources: RulesetSources) -> tuple[RuleFile, ...]:
+    return tuple(sorted([*sources.shared, *sources.own], key=lambda f: f.path))
+
+
+def rules_version(files: Sequence[RuleFile]) -> str:
+    """``sha256:…`` over the content of every file that took part."""
+    digest = hashlib.sha256()
+    for file in sorted(files, key=lambda f: f.path):
+        digest.update(f"{file.path}\0{file.sha256}\n".encode())
+    return "sha256:" + digest.hexdigest()

@@ -1,0 +1,74 @@
+"""A rule set ready to evaluate: checked rules in layers, and the engine definition."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from cscore.language.ast import Node
+from cscore.language.compiler import Condition
+from cscore.language.types import Type
+from cscore.rulebook.model import NO_DEFAULT, ConstantSpec, KeySpec, RuleFile, RuleRole, Where
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledSet:
+    key: str
+    expression: Node
+    type: Type
+    where: Where
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    order: int  # definition order across the rule set (industry files first)
+    engine_name: str  # the rule's name inside the engine: r<order>
+    id: str
+    name: str
+    role: RuleRole
+    where: Where
+    file: str
+    priority: int
+    layer: int
+    chunk: int  # which fact of its layer it matches (≤ CHUNK rules per fact)
+    condition: Node | None
+    engine_condition: Condition
+    sets: tuple[CompiledSet, ...]
+    reads: frozenset[str]  # derived values it reads (its dependencies)
+    shown: tuple[str, ...]  # facts and values its condition reads, shown in the trace
+    message: str | None = None
+
+
+@dataclass
+class CompiledRuleset:
+    key: str  # "ecommerce.return"
+    industry: str
+    kind: str
+    rules: tuple[CompiledRule, ...]
+    keys: dict[str, KeySpec]
+    key_types: dict[str, Type]
+    constants: dict[str, ConstantSpec]
+    fact_types: dict[str, Type]
+    layer_count: int
+    chunks: tuple[int, ...]  # facts asserted per layer
+    settle: dict[int, tuple[str, ...]]  # keys settled once each layer has run
+    engine_fields: frozenset[str]  # fact roots and values that conditions read
+    definition: dict[str, Any]
+    files: tuple[RuleFile, ...]
+    version: str
+    shadowed: dict[str, tuple[Where, Where]] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.by_engine_name = {rule.engine_name: rule for rule in self.rules}
+        written = {key for keys in self.settle.values() for key in keys}
+        # Values no rule sets start at their default, so readers see them from layer 0.
+        self.initial_values = {
+            key: spec.default
+            for key, spec in self.keys.items()
+            if spec.default is not NO_DEFAULT and key not in written
+        }
+
+    @property
+    def outputs(self) -> list[str]:
+        return [key for key, spec in self.keys.items() if spec.report]

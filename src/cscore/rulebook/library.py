@@ -1,0 +1,247 @@
+"""Finds, reads, compiles and serves the rule sets of every industry; reloads them.
+
+A rule set is the files of one industry and kind plus the common pack's files for that
+kind. Reloading re-reads only files that changed, recompiles only the rule sets they
+belong to, and swaps each one in whole; a broken edit leaves the last good version
+serving and is reported with file:line.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cscore.engine import Engine, EngineRuleset
+from cscore.errors import RuleFileError, RuleLoadError
+from cscore.industry import IndustrySpec
+from cscore.language.functions import FunctionSpec
+from cscore.models.outcomes import KINDS
+from cscore.rulebook.assemble import CHUNK, RulesetSources, assemble
+from cscore.rulebook.compiled import CompiledRuleset
+from cscore.rulebook.formats import RuleFormat
+from cscore.rulebook.model import RuleFile
+
+ALL_KINDS = "all"
+
+
+@dataclass(frozen=True)
+class RuleRoot:
+    """A folder of rule files, and how its paths are shown (``rules/ecommerce``)."""
+
+    path: Path
+    label: str
+
+    def display(self, file: Path) -> str:
+        return f"{self.label}/{file.relative_to(self.path).as_posix()}"
+
+
+@dataclass
+class LiveRuleset:
+    compiled: CompiledRuleset
+    engine: EngineRuleset
+
+
+@dataclass
+class ReloadReport:
+    reloaded: list[str] = field(default_factory=list)
+    errors: list[RuleFileError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def __str__(self) -> str:
+        lines = [f"reloaded {key}" for key in self.reloaded]
+        lines += [f"kept the previous rules: {error}" for error in self.errors]
+        return "\n".join(lines) or "no rule file changed"
+
+
+_Stamp = tuple[int, int]  # (mtime_ns, size): cheap to compare on every auto-reload check
+
+
+class RuleLibrary:
+    def __init__(
+        self,
+        industries: Mapping[str, IndustrySpec],
+        common: RuleRoot | None,
+        industry_roots: Mapping[str, RuleRoot],
+        formats: Iterable[RuleFormat],
+        functions: Mapping[str, FunctionSpec],
+        engine: Engine | None,
+    ) -> None:
+        self.industries = industries
+        self.common = common
+        self.industry_roots = industry_roots
+        self.formats = list(formats)
+        self.functions = functions
+        self.engine = engine
+        self._files: dict[Path, tuple[_Stamp, RuleFile]] = {}
+        self._live: dict[tuple[str, str], LiveRuleset] = {}
+        self._versions: dict[tuple[str, str], str] = {}
+        self._reload_lock = threading.Lock()
+
+    # discovery and reading ------------------------------------------------------
+
+    def rule_files(self, root: RuleRoot | None) -> list[Path]:
+        if root is None or not root.path.is_dir():
+            return []
+        return sorted(
+            file
+            for file in root.path.iterdir()
+            if file.is_file() and any(f.handles(file) for f in self.formats)
+        )
+
+    def signature(self) -> tuple[tuple[str, int, int], ...]:
+        """What changes when any rule file is edited, added or removed."""
+        entries = []
+        for root in self.roots():
+            for file in self.rule_files(root):
+                stat = file.stat()
+                entries.append((str(file), stat.st_mtime_ns, stat.st_size))
+        return tuple(entries)
+
+    def roots(self) -> list[RuleRoot]:
+        return [r for r in [self.common, *self.industry_roots.values()] if r is not None]
+
+    def read(self, root: RuleRoot, file: Path) -> RuleFile:
+        stat = file.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        cached = self._files.get(file)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        fmt = next(f for f in self.formats if f.handles(file))
+        rule_file = fmt.read(file, root.display(file))
+        self._files[file] = (stamp, rule_file)
+        return rule_file
+
+    def read_root(self, root: RuleRoot | None, errors: list[RuleFileError]) -> list[RuleFile]:
+        files = []
+        for file in self.rule_files(root):
+            assert root is not None
+            try:
+                files.append(self.read(root, file))
+            except RuleFileError as exc:
+                errors.append(exc)
+        return files
+
+    # compiling ------------------------------------------------------------------
+
+    def compile_all(self) -> dict[tuple[str, str], CompiledRuleset]:
+        """Compile every rule set; raise RuleLoadError listing every problem found."""
+        errors: list[RuleFileError] = []
+        compiled = self._compile(errors)
+        if errors:
+            raise RuleLoadError(errors)
+        return compiled
+
+    def _compile(self, errors: list[RuleFileError]) -> dict[tuple[str, str], CompiledRuleset]:
+        """Compile what can be compiled. A rule set whose files could not all be read is
+        left out: compiled without one of its files it would silently lose rules."""
+        before = len(errors)
+        common_files = self.read_root(self.common, errors)
+        common_broken = len(errors) > before
+        common_kinds = {f.path: self.kinds_of(f, KINDS, errors, common=True) for f in common_files}
+        compiled: dict[tuple[str, str], CompiledRuleset] = {}
+        for key, industry in self.industries.items():
+            before = len(errors)
+            own_files = self.read_root(self.industry_roots.get(key), errors)
+            if common_broken or len(errors) > before:
+                continue
+            own_kinds = {f.path: self.kinds_of(f, industry.kinds, errors) for f in own_files}
+            fact_types = industry.fact_types()
+            for kind in industry.kinds:
+                sources = RulesetSources(
+                    key=f"{key}.{kind}",
+                    industry=key,
+                    kind=kind,
+                    own=[f for f in own_files if kind in own_kinds[f.path]],
+                    shared=[
+                        f
+                        for f in common_files
+                        if kind in common_kinds[f.path] or ALL_KINDS in common_kinds[f.path]
+                    ],
+                )
+                try:
+                    compiled[(key, kind)] = assemble(sources, fact_types, self.functions)
+                except RuleLoadError as exc:
+                    errors.extend(e for e in exc.errors if e not in errors)
+        return compiled
+
+    def kinds_of(
+        self,
+        file: RuleFile,
+        allowed: Iterable[str],
+        errors: list[RuleFileError],
+        common: bool = False,
+    ) -> set[str]:
+        allowed = set(allowed) | ({ALL_KINDS} if common else set())
+        if file.kinds is not None:
+            line = file.kinds_where.line if file.kinds_where else None
+            for kind in file.kinds:
+                if kind not in allowed:
+                    errors.append(
+                        RuleFileError(
+                            file.path,
+                            line,
+                            f"unknown kind '{kind}' (kinds: {', '.join(sorted(allowed))})",
+                        )
+                    )
+            return set(file.kinds)
+        stem = file.file.name.split(".")[0]
+        if stem in allowed:
+            return {stem}
+        errors.append(
+            RuleFileError(
+                file.path,
+                None,
+                "cannot tell which kind this file decides: name it <kind>.yaml "
+                f"({', '.join(sorted(allowed))}) or add 'kinds: [...]'",
+            )
+        )
+        return set()
+
+    # serving --------------------------------------------------------------------
+
+    def load(self) -> None:
+        """Compile and load every rule set (at start-up): any error is raised."""
+        compiled = self.compile_all()
+        for ruleset_key, ruleset in compiled.items():
+            self._swap(ruleset_key, ruleset)
+
+    def get(self, industry: str, kind: str) -> LiveRuleset:
+        return self._live[(industry, kind)]
+
+    def compiled(self) -> dict[tuple[str, str], CompiledRuleset]:
+        return {key: live.compiled for key, live in self._live.items()}
+
+    def _swap(self, ruleset_key: tuple[str, str], ruleset: CompiledRuleset) -> None:
+        assert self.engine is not None
+        budget = 4 * (len(ruleset.rules) + sum(ruleset.chunks)) + 16 + len(ruleset.rules) // CHUNK
+        name = f"{ruleset.key}@{ruleset.version.removeprefix('sha256:')[:12]}"
+        loaded = self.engine.load(name, ruleset.definition, action_budget=budget)
+        previous = self._live.get(ruleset_key)
+        self._live[ruleset_key] = LiveRuleset(ruleset, loaded)
+        self._versions[ruleset_key] = ruleset.version
+        if previous is not None:
+            previous.engine.close()  # waits for evaluations in flight on it
+
+    def reload(self) -> ReloadReport:
+        """Re-read changed files; swap in each rule set that compiles, keep the rest."""
+        with self._reload_lock:
+            report = ReloadReport()
+            errors: list[RuleFileError] = []
+            compiled = self._compile(errors)
+            report.errors = errors
+            for ruleset_key, ruleset in compiled.items():
+                if self._versions.get(ruleset_key) == ruleset.version:
+                    continue
+                self._swap(ruleset_key, ruleset)
+                report.reloaded.append(ruleset.key)
+            return report
+
+    def close(self) -> None:
+        for live in self._live.values():
+            live.engine.close()
+        self._live.clear()

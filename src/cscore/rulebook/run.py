@@ -1,0 +1,153 @@
+"""One evaluation of one case through one compiled rule set.
+
+The engine owns the matching; this object is its partner for the case: it hands the
+engine the facts of each layer, runs what a fired rule sets (Python, after the match),
+and when a layer is complete settles its keys by their hit policies and asserts the
+next layer's fact, carrying the settled values, into the same session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cscore.engine import Fact
+from cscore.errors import RuleEvaluationError
+from cscore.language.compiler import to_engine
+from cscore.language.interpreter import MISSING, Interpreter, MissingValue, lookup
+from cscore.models.outcomes import INVALID_INPUT, NEEDS_INFO
+from cscore.rulebook.compiled import CompiledRule, CompiledRuleset
+from cscore.rulebook.model import NO_DEFAULT
+from cscore.rulebook.resolution import Candidate, settle
+
+
+@dataclass
+class Firing:
+    """A rule that fired, what it set, and what its condition matched."""
+
+    rule: CompiledRule
+    values: dict[str, Any]
+    matched: dict[str, Any]
+    overridden: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Result:
+    outcome: dict[str, Any]  # Python values, reported keys only
+    firings: list[Firing]
+    values: dict[str, Any]  # every settled key (outputs and intermediate values)
+
+
+class Evaluation:
+    def __init__(
+        self, ruleset: CompiledRuleset, facts: Mapping[str, Any], interpreter: Interpreter
+    ) -> None:
+        self.ruleset = ruleset
+        self.interpreter = interpreter
+        self.values: dict[str, Any] = dict(facts)
+        self.candidates: dict[str, list[Candidate]] = {}
+        self.winners: dict[str, set[int]] = {}
+        self.firings: list[Firing] = []
+        self.missing: list[str] = []
+        self.stopped = False
+        self.values.update(ruleset.initial_values)  # defaults of values no rule sets
+        self.engine_fact: Fact = {
+            name: to_engine(self.values[name])
+            for name in ruleset.engine_fields
+            if self.values.get(name) is not None
+        }
+
+    # the engine's side of the conversation -------------------------------------
+
+    def first_facts(self) -> list[Fact]:
+        return self.layer_facts(0)
+
+    def layer_facts(self, layer: int) -> list[Fact]:
+        return [
+            {**self.engine_fact, "t": f"L{layer}.{chunk}"}
+            for chunk in range(self.ruleset.chunks[layer])
+        ]
+
+    def on_action(self, name: str) -> list[Fact] | None:
+        if name[0] == "s":
+            return self.settle_layer(int(name[1:]))
+        self.fire(self.ruleset.by_engine_name[name])
+        return None
+
+    # firing and settling -------------------------------------------------------
+
+    def fire(self, rule: CompiledRule) -> None:
+        computed: dict[str, Any] = {}
+        for item in rule.sets:
+            try:
+                value = self.interpreter.value(item.expression, self.values)
+            except MissingValue as missing:
+                if missing.name.split(".")[0] in self.ruleset.fact_types or (
+                    missing.name in self.ruleset.fact_types
+                ):
+                    # COMMON-DATA-001: the rule needs a fact the host did not send.
+                    self.missing.append(missing.name)
+                    continue
+                raise RuleEvaluationError(
+                    f"{item.key}: '{missing.name}' has no value in this case; guard the rule "
+                    f"with `{missing.name} != null` or write default({missing.name}, …)",
+                    rule.id,
+                    str(item.where),
+                ) from None
+            except (ArithmeticError, ValueError, TypeError, OverflowError) as exc:
+                raise RuleEvaluationError(f"{item.key}: {exc}", rule.id, str(item.where)) from exc
+            computed[item.key] = value
+            self.candidates.setdefault(item.key, []).append(Candidate(rule, value))
+        matched = {}
+        for name in rule.shown:
+            value = lookup(self.values, name)
+            matched[name] = None if value is MISSING else value
+        self.firings.append(Firing(rule, computed, matched))
+
+    def settle_layer(self, layer: int) -> list[Fact] | None:
+        for key in self.ruleset.settle.get(layer, ()):
+            spec = self.ruleset.keys[key]
+            candidates = self.candidates.get(key)
+            if candidates:
+                settled = settle(key, spec.hit, candidates)
+                self.values[key] = settled.value
+                self.winners[key] = {rule.order for rule in settled.winners}
+            elif spec.default is not NO_DEFAULT:
+                self.values[key] = spec.default
+            else:
+                continue
+            if key in self.ruleset.engine_fields and self.values[key] is not None:
+                self.engine_fact[key] = to_engine(self.values[key])
+        if self.values.get("invalid_fields") or self.values.get("missing_fields") or self.missing:
+            self.stopped = True  # never decide on missing or impossible facts
+            return None
+        if layer + 1 < self.ruleset.layer_count:
+            return self.layer_facts(layer + 1)
+        return None
+
+    def result(self) -> Result:
+        for firing in self.firings:
+            firing.overridden = [
+                key
+                for key in firing.values
+                if key in self.winners and firing.rule.order not in self.winners[key]
+            ]
+        self.firings.sort(key=lambda f: (f.rule.layer, f.rule.order))
+        invalid = self.values.get("invalid_fields") or []
+        missing = sorted({*(self.values.get("missing_fields") or []), *self.missing})
+        if invalid:
+            outcome: dict[str, Any] = {
+                "decision": INVALID_INPUT,
+                "invalid_fields": sorted(set(invalid)),
+            }
+        elif missing:
+            outcome = {"decision": NEEDS_INFO, "missing_fields": missing}
+        else:
+            outcome = {
+                key: self.values[key]
+                for key in self.ruleset.outputs
+                if key not in ("missing_fields", "invalid_fields")
+                and self.values.get(key) is not None
+            }
+        return Result(outcome, self.firings, self.values)

@@ -1,0 +1,5 @@
+"""The decision log (SQLite, sqlite-utils)."""
+
+from cscore.store.store import DecisionStore
+
+__all__ = ["DecisionStore"]

@@ -1,0 +1,70 @@
+"""The core schema of the decision log, as a sqlite-utils migration set.
+
+Never edit a migration that has shipped: add the next one. Names are unique and
+zero-padded; sqlite-utils records each applied name in ``_sqlite_migrations``.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+core = Migrations("cscore")
+
+
+@core()
+def m001_cases(db: Database) -> None:
+    db["cases"].create(
+        {
+            "case_id": str,
+            "industry": str,
+            "first_seen": str,
+            "last_seen": str,
+            "evaluations": int,
+        },
+        pk="case_id",
+    )
+
+
+@core()
+def m002_decisions(db: Database) -> None:
+    db["decisions"].create(
+        {
+            "id": int,
+            "case_id": str,
+            "industry": str,
+            "kinds": str,  # JSON list
+            "decided_at": str,  # ISO-8601 +08:00
+            "as_of": str,
+            "duration_ms": float,
+            "rules_version": str,
+            "plugin_versions": str,  # JSON object: plugin -> version
+            "outcomes": str,  # JSON object: kind -> outcome
+            "warnings": str,  # JSON list
+            "case_json": str,  # the case exactly as received
+            "decision_json": str,  # the whole decision as answered
+        },
+        pk="id",
+        foreign_keys=[("case_id", "cases", "case_id")],
+    )
+    db["decisions"].create_index(["case_id"])
+    db["decisions"].create_index(["decided_at"])
+
+
+@core()
+def m003_rule_hits(db: Database) -> None:
+    db["rule_hits"].create(
+        {
+            "decision_id": int,
+            "seq": int,
+            "kind": str,
+            "rule": str,
+            "ruleset": str,
+            "source": str,
+            "set_json": str,
+            "matched_json": str,
+            "overridden": str,
+        },
+        pk=("decision_id", "seq"),
+        foreign_keys=[("decision_id", "decisions", "id")],
+    )
+    db["rule_hits"].create_index(["rule"])

@@ -1,0 +1,163 @@
+"""The decision log: every decision, whole or not at all, in one SQLite file.
+
+One connection per store, guarded by a lock (sqlite3 objects must not be used by two
+threads at once), WAL so readers (``cscore decisions list``) never block the writer,
+and one transaction per decision.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database, Migrations
+
+from cscore.calendar import CHINA_TZ
+from cscore.errors import StoreError
+from cscore.models.decision import Decision
+from cscore.store.migrations import core
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+class DecisionStore:
+    def __init__(self, path: str | Path, migration_sets: Iterable[Migrations] = ()) -> None:
+        self.path = str(path)
+        try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, check_same_thread=False)
+            self.db = Database(connection)
+            if self.path != ":memory:":
+                self.db.enable_wal()
+                # WAL + NORMAL: a crash may lose the last decisions, never corrupt the file.
+                self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            sets = [core, *(s for s in migration_sets if s is not core)]
+            for migrations in sets:
+                migrations.apply(self.db)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"cannot open the decision log {self.path}: {exc}") from None
+        self._lock = threading.Lock()
+
+    def record(
+        self,
+        case: dict[str, Any],
+        decision: Decision,
+        *,
+        plugin_versions: dict[str, str],
+        duration_ms: float,
+        as_of: str | None,
+    ) -> int:
+        """Log one decision with its case and rule hits in one transaction; its id."""
+        now = dt.datetime.now(CHINA_TZ).isoformat(timespec="seconds")
+        answer = decision.to_json_dict()
+        row = {
+            "case_id": decision.case_id,
+            "industry": decision.industry,
+            "kinds": _dumps(list(decision.outcomes)),
+            "decided_at": now,
+            "as_of": as_of,
+            "duration_ms": round(duration_ms, 3),
+            "rules_version": decision.rules_version,
+            "plugin_versions": _dumps(plugin_versions),
+            "outcomes": _dumps(answer["outcomes"]),
+            "warnings": _dumps(decision.warnings),
+            "case_json": _dumps(case),
+            "decision_json": _dumps(answer),
+        }
+        hits = [
+            {
+                "seq": seq,
+                "kind": entry["kind"],
+                "rule": entry["rule"],
+                "ruleset": entry["ruleset"],
+                "source": entry["source"],
+                "set_json": _dumps(entry.get("set", {})),
+                "matched_json": _dumps(entry.get("matched", {})),
+                "overridden": _dumps(entry.get("overridden", [])),
+            }
+            for seq, entry in enumerate(answer["trace"])
+        ]
+        with self._lock:
+            try:
+                with self.db.atomic():
+                    self.db.execute(
+                        "INSERT INTO cases (case_id, industry, first_seen, last_seen, evaluations)"
+                        " VALUES (?, ?, ?, ?, 1) ON CONFLICT(case_id) DO UPDATE SET"
+                        " last_seen = excluded.last_seen, evaluations = evaluations + 1",
+                        [decision.case_id, decision.industry, now, now],
+                    )
+                    decision_id = self.db["decisions"].insert(row).last_pk
+                    for hit in hits:
+                        hit["decision_id"] = decision_id
+                    if hits:
+                        self.db["rule_hits"].insert_all(hits)
+            except sqlite3.Error as exc:
+                raise StoreError(f"decision not logged ({self.path}): {exc}") from None
+        return int(decision_id)
+
+    def list_decisions(
+        self, limit: int = 20, case_id: str | None = None, industry: str | None = None
+    ) -> list[dict[str, Any]]:
+        where, params = [], []
+        if case_id:
+            where.append("case_id = ?")
+            params.append(case_id)
+        if industry:
+            where.append("industry = ?")
+            params.append(industry)
+        sql = (
+            "SELECT id, case_id, industry, kinds, decided_at, outcomes, rules_version "
+            "FROM decisions"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY id DESC LIMIT ?"
+        )
+        with self._lock:
+            rows = self.db.execute(sql, [*params, limit]).fetchall()
+        return [
+            {
+                "id": r[0],
+                "case_id": r[1],
+                "industry": r[2],
+                "kinds": json.loads(r[3]),
+                "decided_at": r[4],
+                "outcomes": json.loads(r[5]),
+                "rules_version": r[6],
+            }
+            for r in rows
+        ]
+
+    def get_decision(self, decision_id: int) -> dict[str, Any] | None:
+        with self._lock:
+            row = self.db.execute(
+                "SELECT id, decided_at, as_of, duration_ms, plugin_versions, case_json, "
+                "decision_json FROM decisions WHERE id = ?",
+                [decision_id],
+            ).fetchone()
+        if row is None:
+            return None
+        return {
+            "id": row[0],
+            "decided_at": row[1],
+            "as_of": row[2],
+            "duration_ms": row[3],
+            "plugin_versions": json.loads(row[4]),
+            "case": json.loads(row[5]),
+            "decision": json.loads(row[6]),
+        }
+
+    def count(self) -> int:
+        with self._lock:
+            return int(self.db.execute("SELECT count(*) FROM decisions").fetchone()[0])
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.close()
