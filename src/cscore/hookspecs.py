@@ -70,12 +70,20 @@ def register_migrations(register: Callable[[Migrations], None]) -> None:
 
     Name the set ``cscore_<plugin>`` and prefix your tables; every set is applied
     once, when a store is opened.
+
+    :param register: call with each ``Migrations`` set.
     """
 
 
 @hookspec
 def register_commands(cli: click.Group) -> None:
-    """Add click commands to the ``cscore`` command group (called when it is built)."""
+    """Add click commands to the ``cscore`` command group.
+
+    Called once when the command group is built (not at import time). The return value
+    is ignored: attach commands with ``@cli.command()``.
+
+    :param cli: the ``cscore`` click group.
+    """
 
 
 @hookspec(firstresult=True)

@@ -46,7 +46,8 @@ def make_plugin_manager(
             pm.register(importlib.import_module(name), name=name)
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
-        raise PluginError(f"plugin {exc.plugin_name!r}: {_first_line(str(exc))}") from None
+        name = pm.get_name(exc.plugin) or repr(exc.plugin)
+        raise PluginError(f"plugin {name!r}: {_first_line(str(exc))}") from None
     except ValueError as exc:  # pluggy: a plugin or name registered twice
         raise PluginError(str(exc)) from None
     return pm

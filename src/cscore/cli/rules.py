@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from cscore.errors import RuleFileError, RuleLoadError
-from cscore.rulebook.cases import find_case_files, load_cases, run_case
+from cscore.rulebook.cases import find_case_files, load_cases, rules_dir_for, run_case
 
 
 @click.group()
@@ -16,19 +16,8 @@ def rules() -> None:
     """Check, test and list rule files."""
 
 
-def _rules_dir_for(paths: tuple[str, ...]) -> Path | None:
-    """The rules folder (the one holding common/ and <industry>/) a path lies in."""
-    for raw in paths:
-        path = Path(raw).resolve()
-        folder = path if path.is_dir() else path.parent
-        for candidate in (folder, *folder.parents):
-            if (candidate / "common").is_dir() or candidate.name == "rules":
-                return candidate
-    return None
-
-
 def _kernel(settings: Any, paths: tuple[str, ...]) -> Any:
-    rules_dir = _rules_dir_for(paths) if paths else None
+    rules_dir = rules_dir_for(Path(paths[0])) if paths else None
     try:
         return settings.kernel(log=False, rules_dir=rules_dir)
     except RuleLoadError as exc:

@@ -75,6 +75,12 @@ ERROR_NAMES = {
 _CODE = re.compile(r"error code: (\d+)")
 
 
+def _encode(value: Any) -> str:
+    """JSON for the C core. Rules and facts must be encoded alike: the core compares
+    strings byte for byte, so an escaped 新疆 in a fact never equals a raw one in a rule."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def describe(error: BaseException) -> str:
     """``'<what> (durable_rules error 202: string cannot be parsed…)'``."""
     text = str(error)
@@ -189,7 +195,7 @@ class _Session:
 
     def _assert_one(self, fact: Fact) -> None:
         try:
-            result = _core.assert_fact(self.handle, json.dumps({**fact, "sid": self.sid}))
+            result = _core.assert_fact(self.handle, _encode({**fact, "sid": self.sid}))
         except _core.error as exc:
             raise EngineError(f"ruleset {self.ruleset}: {describe(exc)}") from None
         self.state = result[1]
@@ -213,7 +219,7 @@ class _Session:
             pass
 
     def _prime(self) -> None:
-        result = _core.assert_fact(self.handle, json.dumps({"sid": self.sid, "t": PRIME_TYPE}))
+        result = _core.assert_fact(self.handle, _encode({"sid": self.sid, "t": PRIME_TYPE}))
         state = result[1]
         if _core.start_action_for_state(self.handle, state):
             while _core.complete_and_start_action(self.handle, state):
@@ -239,7 +245,7 @@ class DurableEngine:
         # file gets a fresh suffix rather than colliding.
         unique = f"{name}#{next(self._names)}"
         try:
-            handle = _core.create_ruleset(unique, json.dumps(rules, ensure_ascii=False))
+            handle = _core.create_ruleset(unique, _encode(rules))
         except _core.error as exc:
             raise EngineError(f"ruleset {name} was refused: {describe(exc)}") from None
         ruleset = DurableRuleset(name, handle, action_budget)

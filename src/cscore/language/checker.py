@@ -8,6 +8,7 @@ words that name nothing become string symbols), and operators whose operand type
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -109,10 +110,16 @@ def _check_enum(literal: Literal, expected: Type, scope: Scope) -> None:
 
 
 def _unknown(node: Literal, scope: Scope, extra: str = "") -> ExpressionError:
-    return ExpressionError(
-        f"unknown name '{node.value}'{extra}{did_you_mean(str(node.value), scope.known_names())}",
-        node.pos,
-    )
+    """A bare word that names nothing, where a fact or value was needed."""
+    word = str(node.value)
+    suggestion = difflib.get_close_matches(word, scope.known_names(), n=1, cutoff=0.6)
+    what = "fact"
+    if suggestion and suggestion[0] in scope.constants:
+        what = "constant"
+    elif suggestion and suggestion[0] in scope.values:
+        what = "value"
+    hint = f" (did you mean '{suggestion[0]}'?)" if suggestion else ""
+    return ExpressionError(f"unknown {what} '{word}'{extra}{hint}", node.pos)
 
 
 _MIRROR = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}

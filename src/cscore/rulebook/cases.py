@@ -63,6 +63,16 @@ class CaseResult:
         return not self.problems
 
 
+def rules_dir_for(path: Path) -> Path | None:
+    """The rules folder (holding common/ and <industry>/) that a rule or cases file is in."""
+    path = path.resolve()
+    folder = path if path.is_dir() else path.parent
+    for candidate in (folder, *folder.parents):
+        if (candidate / "common").is_dir() or candidate.name == "rules":
+            return candidate
+    return None
+
+
 def find_case_files(paths: list[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:

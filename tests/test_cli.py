@@ -1,0 +1,168 @@
+"""The command line: one-line errors and exit 1 for bad input, PASS/FAIL per rule case."""
+
+from __future__ import annotations
+
+import json
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from cscore.cli import cli
+
+from .conftest import return_case
+
+
+@pytest.fixture
+def run(tmp_path):
+    runner = CliRunner()
+
+    def invoke(*args, input=None):
+        return runner.invoke(cli, ["--db", str(tmp_path / "cli.db"), *args], input=input)
+
+    return invoke
+
+
+@pytest.fixture
+def case_file(tmp_path):
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(return_case(), ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_evaluate_prints_the_decision_json(run, case_file):
+    """`cscore evaluate CASE.json` prints the decision as JSON and logs it."""
+    result = run("evaluate", str(case_file))
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["outcomes"]["return"]["decision"] == "return"
+    listed = run("decisions", "list")
+    assert "T-1" in listed.output and "return: decision=return" in listed.output
+
+
+def test_evaluate_reads_standard_input(run):
+    """`-` reads the case from standard input."""
+    result = run("evaluate", "-", input=json.dumps(return_case()))
+    assert result.exit_code == 0
+    assert json.loads(result.output)["case_id"] == "T-1"
+
+
+def test_explain_shows_rules_files_lines_and_values(run, case_file):
+    """--explain prints, per kind, each rule with its name, file:line and matched values."""
+    result = run("evaluate", str(case_file), "--explain")
+    assert result.exit_code == 0
+    assert "[return]" in result.output
+    assert "ECOM-RET-001 七日无理由退货  (rules/ecommerce/return.yaml:" in result.output
+    assert "matched: order_channel=online, request_date=2026-03-06" in result.output
+    assert "decision: return" in result.output
+
+
+def test_explain_marks_overridden_conclusions(run, tmp_path):
+    """A rule that lost to a higher priority says which keys it did not decide."""
+    path = tmp_path / "late.json"
+    path.write_text(
+        json.dumps(return_case(return_exclusion="custom_made", request_date="2026-03-12"))
+    )
+    result = run("evaluate", str(path), "--explain")
+    assert "overridden by a higher-priority rule: decision, reason" in result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{not json", "Error: case: is not valid JSON: line 1 column 2"),
+        ('{"industry": "bank", "facts": {}}', "Error: industry: unknown industry 'bank'"),
+    ],
+    ids=["malformed", "unknown-industry"],
+)
+def test_bad_case_is_one_line_and_exit_1(run, text, message):
+    """Bad input is answered with one line on stderr and exit status 1, no traceback."""
+    result = run("evaluate", "-", input=text)
+    assert result.exit_code == 1
+    assert result.output.strip().startswith(message)
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_decisions_show_prints_case_and_decision(run, case_file):
+    """`cscore decisions show ID` gives the logged case and decision."""
+    run("evaluate", str(case_file))
+    shown = json.loads(run("decisions", "show", "1").output)
+    assert shown["case"]["id"] == "T-1"
+    assert shown["decision"]["outcomes"]["return"]["decision"] == "return"
+    missing = run("decisions", "show", "99")
+    assert missing.exit_code == 1 and "no decision 99" in missing.output
+
+
+def test_rules_check_ok(run):
+    """`cscore rules check` compiles every rule set and says so."""
+    result = run("rules", "check")
+    assert result.exit_code == 0
+    assert result.output.startswith("OK: ")
+
+
+def test_rules_check_reports_file_and_line(run, rules_copy):
+    """A broken rule file: exit 1 and the error with file:line."""
+    path = rules_copy / "ecommerce" / "return.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "order_channel == offline_store", "order_chanel == offline_store"
+        )
+    )
+    result = run("rules", "check", str(rules_copy))
+    assert result.exit_code == 1
+    assert "return.yaml:" in result.output
+    assert "unknown fact 'order_chanel' (did you mean 'order_channel'?)" in result.output
+
+
+def test_rules_test_passes_on_the_default_rules(run):
+    """`cscore rules test` runs every cases file: PASS lines and a summary, exit 0."""
+    result = run("rules", "test")
+    assert result.exit_code == 0, result.output
+    assert "PASS  ecommerce.return › 第8天 超过七日" in result.output
+    assert result.output.strip().splitlines()[-1].startswith("PASS: ")
+
+
+def test_rules_test_shows_which_cases_changed(run, rules_copy):
+    """After a business edit, the failing cases say expected vs got, and exit is 1."""
+    path = rules_copy / "ecommerce" / "return.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("no_reason_days: 7 ", "no_reason_days: 8 ")
+    )
+    result = run("rules", "test", str(rules_copy / "ecommerce" / "return.cases.yaml"))
+    assert result.exit_code == 1
+    assert "FAIL  ecommerce.return › 第8天 超过七日" in result.output
+    assert "return.decision: expected 'reject', got 'return'" in result.output
+    assert result.output.strip().splitlines()[-1].startswith("FAIL: ")
+
+
+def test_plugins_lists_versions_and_hooks(run):
+    """`cscore plugins` names each plugin, its version and hooks."""
+    plugins = json.loads(run("plugins").output)
+    ecommerce = next(p for p in plugins if p["name"] == "ecommerce")
+    assert ecommerce["distribution"] == "cscore-ecommerce" and ecommerce["version"] == "0.1.0"
+    assert set(ecommerce["hooks"]) >= {"register_industries", "enrich_case"}
+    assert any(p["name"] == "cscore.default_plugins.durable_engine" for p in plugins)
+
+
+def test_functions_lists_the_calendar_functions(run):
+    """`cscore functions` documents what rule files may call."""
+    output = run("functions").output
+    assert "add_working_days(date, whole number) → date" in output
+    assert "COMMON-CAL-004" in output
+
+
+def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    found = []
+    for name, command in group.commands.items():
+        found.append((prefix + name, command))
+        if isinstance(command, click.Group):
+            found.extend(_commands(command, prefix + name + " "))
+    return found
+
+
+@pytest.mark.parametrize("name,command", _commands(cli), ids=[n for n, _ in _commands(cli)])
+def test_every_command_has_help(name, command):
+    """Every command documents itself."""
+    assert command.help and len(command.help.strip()) > 10
+    result = CliRunner().invoke(cli, [*name.split(), "--help"])
+    assert result.exit_code == 0 and "Usage:" in result.output

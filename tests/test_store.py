@@ -1,0 +1,124 @@
+"""The decision log: schema by migrations, WAL, one transaction per decision."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+from sqlite_utils import Database
+
+from cscore.kernel import Kernel
+from cscore.store import DecisionStore
+
+from .conftest import return_case
+
+EXPECTED_COLUMNS = {
+    "cases": {
+        "case_id": str,
+        "industry": str,
+        "first_seen": str,
+        "last_seen": str,
+        "evaluations": int,
+    },
+    "decisions": {
+        "id": int,
+        "case_id": str,
+        "industry": str,
+        "kinds": str,
+        "decided_at": str,
+        "as_of": str,
+        "duration_ms": float,
+        "rules_version": str,
+        "plugin_versions": str,
+        "outcomes": str,
+        "warnings": str,
+        "case_json": str,
+        "decision_json": str,
+    },
+    "rule_hits": {
+        "decision_id": int,
+        "seq": int,
+        "kind": str,
+        "rule": str,
+        "ruleset": str,
+        "source": str,
+        "set_json": str,
+        "matched_json": str,
+        "overridden": str,
+    },
+}
+
+
+def test_migrations_create_the_schema_once(tmp_path):
+    """A blank file gets the core tables; opening it again applies nothing twice."""
+    path = tmp_path / "log.db"
+    DecisionStore(path).close()
+    DecisionStore(path).close()
+    db = Database(path)
+    for table, columns in EXPECTED_COLUMNS.items():
+        assert db[table].columns_dict == columns, table
+    applied = [row["name"] for row in db["_sqlite_migrations"].rows]
+    assert applied == ["m001_cases", "m002_decisions", "m003_rule_hits"]
+    assert db.journal_mode == "wal"
+    assert {fk.other_table for fk in db["rule_hits"].foreign_keys} == {"decisions"}
+
+
+def test_a_decision_is_logged_with_its_case_and_rule_hits(tmp_path):
+    """The log holds the case as received, the decision as answered, and one row per hit."""
+    with Kernel(db=tmp_path / "log.db") as kernel:
+        decision = kernel.evaluate(return_case())
+        record = kernel.store.get_decision(1)
+    assert record["case"]["facts"]["delivered_date"] == "2026-03-02"
+    assert record["decision"] == decision.to_json_dict()
+    assert "ecommerce" in json.dumps(record["plugin_versions"])
+    db = Database(tmp_path / "log.db")
+    hits = list(db["rule_hits"].rows_where("decision_id = 1", order_by="seq"))
+    assert [h["rule"] for h in hits] == [e.rule for e in decision.trace]
+    assert db["cases"].get("T-1")["evaluations"] == 1
+
+
+def test_repeated_case_counts_evaluations(tmp_path):
+    """Evaluating the same case id twice keeps both decisions and counts two evaluations."""
+    with Kernel(db=tmp_path / "log.db") as kernel:
+        kernel.evaluate(return_case())
+        kernel.evaluate(return_case(request_date="2026-03-12"))
+        rows = kernel.store.list_decisions(case_id="T-1")
+    assert [r["outcomes"]["return"]["decision"] for r in rows] == ["reject", "return"]
+    assert Database(tmp_path / "log.db")["cases"].get("T-1")["evaluations"] == 2
+
+
+def test_nothing_is_half_written(tmp_path, monkeypatch):
+    """If writing a rule hit fails, neither the decision nor the case row remains."""
+    store = DecisionStore(tmp_path / "log.db")
+    with Kernel() as kernel:
+        decision = kernel.evaluate(return_case())
+
+    def broken_insert_all(*args, **kwargs):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(type(store.db["rule_hits"]), "insert_all", broken_insert_all)
+    from cscore.errors import StoreError
+
+    with pytest.raises(StoreError, match="decision not logged"):
+        store.record({"id": "T-1"}, decision, plugin_versions={}, duration_ms=1.0, as_of=None)
+    assert store.count() == 0
+    assert store.db.execute("select count(*) from cases").fetchone()[0] == 0
+    store.close()
+
+
+def test_unopenable_database_is_a_store_error(tmp_path):
+    """A path that cannot hold a database gives a one-line StoreError."""
+    from cscore.errors import StoreError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreError, match="cannot open the decision log"):
+        DecisionStore(blocker / "log.db")
+
+
+def test_memory_database_for_tests():
+    """':memory:' works, for tests and throwaway kernels."""
+    with Kernel(db=":memory:") as kernel:
+        kernel.evaluate(return_case())
+        assert kernel.store.count() == 1
