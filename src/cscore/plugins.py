@@ -25,6 +25,7 @@ ENTRY_POINT_GROUP = "cscore"
 DEFAULT_PLUGINS = (
     "cscore.default_plugins.router",
     "cscore.default_plugins.yaml_rules",
+    "cscore.default_plugins.csv_tables",
     "cscore.default_plugins.core_functions",
     "cscore.default_plugins.calendar_functions",
     "cscore.default_plugins.durable_engine",

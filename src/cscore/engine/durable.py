@@ -35,7 +35,9 @@ from cscore.errors import EngineError
 
 PRIME_RULE = "__prime"
 PRIME_TYPE = "__prime"
-MAX_FACT_FIELDS = 254  # a fact with more properties is refused (error 302)
+# The C core refuses a fact with more than 253 properties (error 302, measured), and the
+# adapter adds the session id to every fact.
+MAX_FACT_FIELDS = 252
 
 ERROR_NAMES = {
     1: "event not handled",
@@ -58,7 +60,7 @@ ERROR_NAMES = {
     203: "number cannot be parsed",
     204: "object cannot be parsed",
     205: "array cannot be parsed",
-    302: "fact has too many properties (at most 254)",
+    302: "fact has too many properties",
     303: "too many conditions match one fact (more than 64 siblings)",
     304: "too many messages in one frame",
     305: "message not found",
@@ -70,6 +72,13 @@ ERROR_NAMES = {
     311: "property not found",
     312: "operation not supported",
     501: "regular expression cannot be parsed",
+    502: "regular expression has too many transitions",
+    503: "regular expression has too many states",
+    504: "regular expression queue full",
+    505: "regular expression list full",
+    506: "regular expression set full",
+    507: "regular expression conflict",
+    508: "regular expression cannot be compiled",
 }
 
 _CODE = re.compile(r"error code: (\d+)")
@@ -95,7 +104,9 @@ def describe(error: BaseException) -> str:
 def check_fact(fact: Mapping[str, Any], path: str = "") -> None:
     """Refuse what the C core would crash on or misread, naming the field."""
     if len(fact) > MAX_FACT_FIELDS:
-        raise EngineError(f"fact {path or '(root)'} has {len(fact)} fields; at most 254")
+        raise EngineError(
+            f"fact {path or '(root)'} has {len(fact)} fields; at most {MAX_FACT_FIELDS}"
+        )
     for key, value in fact.items():
         where = f"{path}{key}"
         if value is None:

@@ -6,6 +6,7 @@ error can point at the line inside a multi-line condition.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,8 +90,29 @@ def names_in(node: Node) -> set[str]:
     return found
 
 
+_PRECEDENCE = {"or": 1, "and": 2, "not": 3, "compare": 4, "+": 5, "-": 5, "*": 6, "/": 6}
+_ATOM = 8
+
+
+def _precedence(node: Node) -> int:
+    if isinstance(node, BoolOp):
+        return _PRECEDENCE[node.op]
+    if isinstance(node, Unary):
+        return _PRECEDENCE["not"] if node.op == "not" else 7
+    if isinstance(node, Compare):
+        return _PRECEDENCE["compare"]
+    if isinstance(node, Arith):
+        return _PRECEDENCE[node.op]
+    if isinstance(node, Literal) and isinstance(node.value, int | float) and node.value < 0:
+        return 7
+    return _ATOM
+
+
 def render(node: Node) -> str:
-    """The expression as a person would write it (used in traces and messages)."""
+    """The expression as a person would write it (used in traces and messages).
+
+    Parentheses are written where they change the meaning, so that parsing the text
+    gives back the same tree."""
     if isinstance(node, Literal):
         if node.value is None:
             return "null"
@@ -98,24 +120,37 @@ def render(node: Node) -> str:
             return "true" if node.value else "false"
         if isinstance(node.value, str) and not node.symbol:
             return '"' + node.value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        if isinstance(node.value, list | tuple):
+            return "[" + ", ".join(render(Literal(node.pos, v)) for v in node.value) + "]"
+        if isinstance(node.value, dt.datetime):  # compared with a timestamp, a quoted ISO
+            return f'"{node.value.isoformat()}"'  # text is read back as one
+        if isinstance(node.value, dt.date):
+            return f'date("{node.value.isoformat()}")'
+        if isinstance(node.value, dt.timedelta):
+            return f"seconds({node.value.total_seconds():g})"
         return str(node.value)
     if isinstance(node, Name):
         return node.path
     if isinstance(node, ListExpr):
         return "[" + ", ".join(render(item) for item in node.items) + "]"
     if isinstance(node, Unary):
-        return f"not {render(node.operand)}" if node.op == "not" else f"-{render(node.operand)}"
-    if isinstance(node, Arith | Compare):
-        return f"{render(node.left)} {node.op} {render(node.right)}"
+        if node.op == "not":
+            return "not " + _child(node.operand, _PRECEDENCE["not"])
+        return "-" + _child(node.operand, 7)
+    if isinstance(node, Arith):
+        level = _PRECEDENCE[node.op]
+        return f"{_child(node.left, level)} {node.op} {_child(node.right, level + 1)}"
+    if isinstance(node, Compare):
+        level = _PRECEDENCE["compare"] + 1
+        return f"{_child(node.left, level)} {node.op} {_child(node.right, level)}"
     if isinstance(node, BoolOp):
-        return f" {node.op} ".join(_wrap(operand, node.op) for operand in node.operands)
+        level = _PRECEDENCE[node.op] + 1  # a nested "or" in an "or" keeps its parentheses
+        return f" {node.op} ".join(_child(operand, level) for operand in node.operands)
     if isinstance(node, Call):
         return f"{node.name}(" + ", ".join(render(arg) for arg in node.args) + ")"
     raise TypeError(f"not an expression node: {node!r}")
 
 
-def _wrap(node: Node, parent_op: str) -> str:
+def _child(node: Node, minimum: int) -> str:
     text = render(node)
-    if isinstance(node, BoolOp) and node.op != parent_op:
-        return f"({text})"
-    return text
+    return f"({text})" if _precedence(node) < minimum else text

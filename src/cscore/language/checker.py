@@ -88,6 +88,11 @@ def _require_fit(node: Node, actual: Type, expected: Type, scope: Scope, what: s
     if isinstance(node, Literal) and node.symbol and expected.name != "string":
         raise _unknown(node, scope, f" ({what} must be a {expected})")
     if expected.name == "list" and actual.name == "list":
+        item = expected.item
+        if item is not None and item.name != "any" and isinstance(node, ListExpr):
+            for element in node.items:
+                if isinstance(element, Literal) and element.value is not None:
+                    _require_fit(element, type_of_value(element.value), item, scope, "each item")
         return
     if not compatible(actual, expected):
         raise ExpressionError(f"{what} must be a {expected}, but it is a {actual}", node.pos)

@@ -132,8 +132,10 @@ def _membership(node: Compare, negate: bool) -> Condition:
     field = left.path
     if not negate:
         return _join("$or", [{field: to_engine(v)} for v in values]) if values else False
+    if not values:  # nothing is in an empty list
+        return True
     others = [{"$neq": {field: to_engine(v)}} for v in values]
-    return {"$or": [{"$nex": {field: 1}}, *([_join("$and", others)] if others else [])]}
+    return {"$or": [{"$nex": {field: 1}}, _join("$and", others)]}
 
 
 def _isolate(left: Node, op: str, right: Node, pos: int) -> tuple[Node, str, Node]:
@@ -178,6 +180,9 @@ def _isolate(left: Node, op: str, right: Node, pos: int) -> tuple[Node, str, Nod
 def _operand(node: Node) -> Any:
     if isinstance(node, Literal):
         return to_engine(node.value)
+    if isinstance(node, Arith | Unary) and not _fields(node):
+        # The C core never matches arithmetic on two constants: fold it here.
+        return to_engine(_fold(node))
     if isinstance(node, Name):
         return {"$m": node.path}
     if isinstance(node, Arith):
@@ -190,6 +195,15 @@ def _operand(node: Node) -> Any:
     if isinstance(node, Call):
         raise ExpressionError(f"{node.name}() cannot be used in a condition", node.pos)
     raise ExpressionError("this cannot be compared in a condition", node.pos)
+
+
+def _fold(node: Node) -> Any:
+    from cscore.language.interpreter import Interpreter
+
+    try:
+        return Interpreter({}).value(node, {})
+    except (ArithmeticError, TypeError, ValueError) as exc:
+        raise ExpressionError(f"cannot compute this constant: {exc}", node.pos) from None
 
 
 def _fields(node: Node) -> set[str]:

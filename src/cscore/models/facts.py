@@ -56,6 +56,15 @@ IssueType = Literal[
 ExternalChannel = Literal[
     "media", "government", "regulator", "consumer_association", "parent_company"
 ]
+ComplaintCategory = Literal[
+    "service_attitude",
+    "product_quality",
+    "logistics_delay",
+    "other",
+    "repair_quality",
+    "environment",
+    "billing",
+]
 
 
 class FactsModel(BaseModel):
@@ -79,6 +88,16 @@ class CommonFacts(FactsModel):
     department_contacted_at: Timestamp | None = None
     holiday_calendar: HostCalendar | None = None
     external_channel: ExternalChannel | None = None
+    # Facts the common rule pack reads in every industry (tickets, complaints,
+    # priority): COMMON-TKT-004, COMMON-CMP-001/003/004, COMMON-ESC-004/006.
+    product_category: Text | None = None
+    safety_hazard: Flag | None = None
+    core_function_impaired: Flag | None = None
+    complaint_category: ComplaintCategory | None = None
+    feedback_at: Timestamp | None = Field(None, description="handling result fed back")
+    resolved_date: Day | None = Field(None, description="complaint or ticket resolved")
+    customer_satisfied: Flag | None = None
+    non_standard_remedy: Flag | None = Field(None, description="remedy outside the library")
     # Free text: informational only, never changes a decision (CATALOG.md §6).
     symptom: Text | None = None
     issue: Text | None = None

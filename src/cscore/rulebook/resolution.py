@@ -19,6 +19,14 @@ from cscore.rulebook.compiled import CompiledRule
 
 
 @dataclass(frozen=True, slots=True)
+class Unavailable:
+    """The value a rule would set needs a fact the case lacks. It matters only if this
+    rule's value is the one that counts: a rule that loses asks for nothing."""
+
+    fact: str
+
+
+@dataclass(frozen=True, slots=True)
 class Candidate:
     rule: CompiledRule
     value: Any
@@ -55,6 +63,9 @@ def settle(key: str, hit: str, candidates: Sequence[Candidate]) -> Settled:
             values = candidate.value if isinstance(candidate.value, list) else [candidate.value]
             items.extend(v for v in values if v not in items and v is not None)
         return Settled(items, tuple(c.rule for c in ordered))
+    unavailable = [c for c in ordered if isinstance(c.value, Unavailable)]
+    if unavailable:  # arithmetic over all values needs every one of them
+        return Settled(unavailable[0].value, tuple(c.rule for c in ordered))
     values = [c.value for c in ordered if c.value is not None]
     if hit == "sum":
         return Settled(sum(values), tuple(c.rule for c in ordered))

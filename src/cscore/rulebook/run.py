@@ -19,7 +19,7 @@ from cscore.language.interpreter import MISSING, Interpreter, MissingValue, look
 from cscore.models.outcomes import INVALID_INPUT, NEEDS_INFO
 from cscore.rulebook.compiled import CompiledRule, CompiledRuleset
 from cscore.rulebook.model import NO_DEFAULT
-from cscore.rulebook.resolution import Candidate, settle
+from cscore.rulebook.resolution import Candidate, Unavailable, settle
 
 
 @dataclass
@@ -37,6 +37,14 @@ class Result:
     outcome: dict[str, Any]  # Python values, reported keys only
     firings: list[Firing]
     values: dict[str, Any]  # every settled key (outputs and intermediate values)
+
+
+def _unavailable(value: Any) -> list[str]:
+    if isinstance(value, Unavailable):
+        return [value.fact]
+    if isinstance(value, list):
+        return [item.fact for item in value if isinstance(item, Unavailable)]
+    return []
 
 
 class Evaluation:
@@ -83,11 +91,12 @@ class Evaluation:
             try:
                 value = self.interpreter.value(item.expression, self.values)
             except MissingValue as missing:
-                if missing.name.split(".")[0] in self.ruleset.fact_types or (
-                    missing.name in self.ruleset.fact_types
+                if missing.name in self.ruleset.fact_types or (
+                    missing.name.split(".")[0] in self.ruleset.fact_types
                 ):
                     # COMMON-DATA-001: the rule needs a fact the host did not send.
-                    self.missing.append(missing.name)
+                    unavailable = Unavailable(missing.name)
+                    self.candidates.setdefault(item.key, []).append(Candidate(rule, unavailable))
                     continue
                 raise RuleEvaluationError(
                     f"{item.key}: '{missing.name}' has no value in this case; guard the rule "
@@ -111,8 +120,12 @@ class Evaluation:
             candidates = self.candidates.get(key)
             if candidates:
                 settled = settle(key, spec.hit, candidates)
-                self.values[key] = settled.value
                 self.winners[key] = {rule.order for rule in settled.winners}
+                needed = _unavailable(settled.value)
+                if needed:
+                    self.missing.extend(needed)
+                    continue
+                self.values[key] = settled.value
             elif spec.default is not NO_DEFAULT:
                 self.values[key] = spec.default
             else:

@@ -12,7 +12,6 @@ from typing import Any
 
 from cscore import hookimpl
 from cscore.industry import IndustrySpec
-
 from cscore_ecommerce.enrich import order_line_totals
 from cscore_ecommerce.models import EcommerceDerived, EcommerceFacts
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from cscore.models.facts import (
     CommonFacts,
     Count,
@@ -14,11 +16,12 @@ from cscore.models.facts import (
     Text,
     Timestamp,
 )
-from pydantic import Field
 
 OrderChannel = Literal["online", "tv", "phone", "mail_order", "offline_store"]
 OrderStatus = Literal["paid_not_shipped", "shipped", "delivered"]
-RequestType = Literal["no_reason_return", "quality_return", "exchange", "cancel", "refund_out_of_stock"]
+RequestType = Literal[
+    "no_reason_return", "quality_return", "exchange", "cancel", "refund_out_of_stock"
+]
 ReturnExclusion = Literal[
     "custom_made", "perishable", "digital_downloaded", "digital_media", "newspaper_periodical"
 ]
@@ -75,7 +78,6 @@ class EcommerceFacts(CommonFacts):
     quality_fault: Flag | None = None
     exchange_reason: Text | None = None
     # goods
-    product_category: Text | None = None
     return_exclusion: ReturnExclusion | None = None
     digital_media_opened: Flag | None = None
     conditional_exclusion: ConditionalExclusion | None = None
