@@ -20,6 +20,11 @@ def _ecommerce(kind: str) -> list[dict]:
 
 
 RETURN_CASES = _ecommerce("return")
+ALL_ECOMMERCE = [
+    case
+    for case in json.loads(PUBLIC_CASES.read_text(encoding="utf-8"))
+    if case["industry"] == "ecommerce"
+]
 
 
 def _assert_expected(case: dict, outcome: dict) -> None:
@@ -53,3 +58,13 @@ def test_public_return_case_through_cli(case, tmp_path):
     result = CliRunner().invoke(cli, ["--db", str(tmp_path / "cli.db"), "evaluate", str(path)])
     assert result.exit_code == 0, result.output
     _assert_expected(case, json.loads(result.output)["outcomes"]["return"])
+
+
+@pytest.mark.parametrize("case", ALL_ECOMMERCE, ids=[c["id"] for c in ALL_ECOMMERCE])
+def test_every_public_ecommerce_case(case, kernel):
+    """Every e-commerce kind (warranty, return, fee, escalation) gives its expected fields."""
+    decision = kernel.evaluate(case)
+    _assert_expected(case, decision.outcomes[case["kind"]])
+    fired = {entry.rule for entry in decision.trace}
+    catalog_rules = {r for r in case["rules"] if not r.startswith("COMMON-CAL")}
+    assert fired & catalog_rules, f"none of {sorted(catalog_rules)} fired"

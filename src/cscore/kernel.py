@@ -236,6 +236,7 @@ class Kernel:
                         set_values=to_json(firing.values),
                         matched=to_json(firing.matched),
                         overridden=firing.overridden,
+                        overrides=rule.overrides,
                         message=rule.message,
                     )
                 )
@@ -310,6 +311,7 @@ class Kernel:
                 set_values={"decision": INVALID_INPUT, "invalid_fields": [field]},
                 matched={field: to_json(_jsonable(values[field]))},
                 overridden=[],
+                overrides={},
                 message=f"{field}: {fields[field]}",
             )
             for kind in kinds

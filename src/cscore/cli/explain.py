@@ -40,6 +40,8 @@ def explain(decision: Decision) -> str:
                 lines.append(
                     f"      overridden by a higher-priority rule: {', '.join(entry.overridden)}"
                 )
+            for name, place in entry.overrides.items():
+                lines.append(f"      uses {name} as redefined at {place}")
             if entry.message:
                 lines.append(f"      note: {entry.message}")
     if decision.warnings:

@@ -70,6 +70,8 @@ def check_condition(node: Node, scope: Scope) -> Node:
 
 def check_value(node: Node, scope: Scope, expected: Type | None = None) -> tuple[Node, Type]:
     """Check a value a rule sets; ``expected`` is the declared type of its key, if any."""
+    if expected is not None and expected.name == "string":
+        node = _as_word(node, scope)
     checked, result = _Checker(scope, in_condition=False).check(node)
     if expected is not None and expected.name != "any":
         _require_fit(checked, result, expected, scope, "this value")
@@ -80,6 +82,16 @@ def check_value(node: Node, scope: Scope, expected: Type | None = None) -> tuple
         if is_numeric(expected) and is_numeric(result):
             return checked, expected if expected.name == "number" else result
     return checked, result
+
+
+def _as_word(node: Node, scope: Scope) -> Node:
+    """Where text is expected, a bare word naming a non-text fact is that word:
+    ``reason: misuse`` is the reason code even though ``misuse`` is also a yes/no fact."""
+    if isinstance(node, Name) and "." not in node.path:
+        known = scope.type_of(node.path)
+        if known is not None and known.name not in ("string", "any"):
+            return Literal(node.pos, node.path, symbol=True)
+    return node
 
 
 def _require_fit(node: Node, actual: Type, expected: Type, scope: Scope, what: str) -> None:
@@ -211,6 +223,11 @@ class _Checker:
     def _compare(self, node: Compare) -> tuple[Node, Type]:
         left, lt = self.check(node.left)
         right, rt = self.check(node.right)
+        if node.op in ("==", "!="):  # `reason == misuse`: the word, not the yes/no fact
+            if lt.name == "string" and isinstance(left, Name) and isinstance(node.right, Name):
+                right, rt = self.check(_as_word(node.right, self.scope))
+            elif rt.name == "string" and isinstance(right, Name) and isinstance(node.left, Name):
+                left, lt = self.check(_as_word(node.left, self.scope))
         left_named = not isinstance(left, Literal | ListExpr)
         right_named = not isinstance(right, Literal | ListExpr) or (
             isinstance(right, ListExpr) and any(not isinstance(i, Literal) for i in right.items)

@@ -21,6 +21,8 @@ class TraceEntry(BaseModel):
     matched: dict[str, Any] = Field(default_factory=dict)
     # keys another rule decided instead (a higher priority, an earlier "first" rule)
     overridden: list[str] = Field(default_factory=list, exclude_if=lambda keys: not keys)
+    # constants of the common pack this rule used as an industry file redefined them
+    overrides: dict[str, str] = Field(default_factory=dict, exclude_if=lambda found: not found)
     # customer-facing text of the rule, or why a fact was rejected
     message: str | None = Field(default=None, exclude_if=lambda text: text is None)
 

@@ -62,6 +62,7 @@ class _Draft:
     sets: list[tuple[str, Node, Any, Where]]  # key, expression, source text, where
     order: int = 0
     layer: int = 0
+    written_names: frozenset[str] = frozenset()  # every name as written, before checking
 
 
 def assemble(
@@ -212,7 +213,10 @@ class _Assembler:
             if node is None:
                 return None
             sets.append((item.key, node, item.value, item.where))
-        return _Draft(spec, file, condition, spec.when, sets)
+        written = names_in(condition) if condition is not None else set()
+        for _key, node, _text, _where in sets:
+            written |= names_in(node)
+        return _Draft(spec, file, condition, spec.when, sets, written_names=frozenset(written))
 
     def value_node(self, raw: Any, where: Where, rule: str) -> Node | None:
         if isinstance(raw, str):
@@ -486,6 +490,11 @@ class _Assembler:
                 reads=frozenset(n for n in _reads(draft) if n in keys),
                 shown=tuple(shown),
                 message=draft.spec.message,
+                overrides={
+                    name: str(shadowed[name][1])
+                    for name in sorted(draft.written_names)
+                    if name in shadowed
+                },
             )
             rules.append(rule)
             if engine_condition is False:

@@ -37,6 +37,8 @@ class CompiledRule:
     reads: frozenset[str]  # derived values it reads (its dependencies)
     shown: tuple[str, ...]  # facts and values its condition reads, shown in the trace
     message: str | None = None
+    # common constants this rule uses that an industry file redefined: name -> file:line
+    overrides: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

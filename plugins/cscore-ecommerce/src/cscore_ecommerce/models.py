@@ -101,6 +101,9 @@ class EcommerceFacts(CommonFacts):
     refund_basis: RefundBasis | None = None
     warehouse_received_date: Day | None = None
     refund_paid_at: Timestamp | None = None
+    refund_refused_by_staff: Flag | None = Field(
+        None, description="staff refused a refund the customer was entitled to (ECOM-ESC-004)"
+    )
     # warranty
     fault_date: Day | None = None
     failed_part: Text | None = None
