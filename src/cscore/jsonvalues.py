@@ -16,14 +16,22 @@ _CENT = Decimal("0.01")
 
 
 def round_money(value: float) -> float:
+    """Half up to 2 decimals, on the decimal text of the number (2.675 → 2.68)."""
+    cents = value * 100
+    if abs(cents - round(cents)) < 1e-6:  # already whole cents: the common case
+        return round(value, 2)
     return float(Decimal(repr(value)).quantize(_CENT, rounding=ROUND_HALF_UP))
 
 
 def to_json(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | str):
+    kind = type(value)
+    if kind is str or kind is bool or kind is int or value is None:
         return value
-    if isinstance(value, float):
+    if kind is float:
         return round_money(value)
+    converter = _CONVERTERS.get(kind)
+    if converter is not None:
+        return converter(value)
     if isinstance(value, dt.datetime):
         return to_china_time(value).isoformat(timespec="seconds")
     if isinstance(value, dt.date):
@@ -34,4 +42,33 @@ def to_json(value: Any) -> Any:
         return [to_json(item) for item in value]
     if isinstance(value, dict):
         return {str(key): to_json(item) for key, item in value.items()}
+    if isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return round_money(value)
     return str(value)
+
+
+def to_json_dict(values: dict[str, Any]) -> dict[str, Any]:
+    """``to_json`` of a flat mapping, with the scalar cases inlined (the trace makes
+    two of these per fired rule)."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        kind = type(value)
+        if kind is str or kind is bool or kind is int or value is None:
+            out[key] = value
+        elif kind is float:
+            out[key] = round_money(value)
+        else:
+            out[key] = to_json(value)
+    return out
+
+
+_CONVERTERS: dict[type, Any] = {
+    dt.date: dt.date.isoformat,
+    dt.datetime: lambda value: to_china_time(value).isoformat(timespec="seconds"),
+    dt.timedelta: dt.timedelta.total_seconds,
+    list: lambda value: [to_json(item) for item in value],
+    tuple: lambda value: [to_json(item) for item in value],
+    dict: lambda value: to_json_dict(value),
+}

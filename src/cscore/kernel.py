@@ -24,7 +24,7 @@ from cscore.calendar import CHINA_TZ, HostCalendar, WorkCalendar
 from cscore.engine import Engine, RulesetClosed
 from cscore.errors import CaseError, PluginError, did_you_mean
 from cscore.industry import IndustrySpec
-from cscore.jsonvalues import to_json
+from cscore.jsonvalues import to_json, to_json_dict
 from cscore.language.functions import EvalContext, FunctionSpec
 from cscore.language.interpreter import Interpreter
 from cscore.models.case import ANNOTATION_KEYS, Case
@@ -34,7 +34,6 @@ from cscore.plugins import collect, make_plugin_manager, plugin_report
 from cscore.rulebook.assemble import rules_version
 from cscore.rulebook.formats import RuleFormat
 from cscore.rulebook.library import ReloadReport, RuleLibrary, RuleRoot
-from cscore.rulebook.model import RuleFile
 from cscore.rulebook.run import Evaluation
 from cscore.store import DecisionStore
 
@@ -104,6 +103,7 @@ class Kernel:
         self._signature = self.library.signature()
         self.last_reload: ReloadReport | None = None
         self._reload_lock = threading.Lock()
+        self._versions: dict[tuple[str, ...], str] = {}  # rule set versions -> combined
 
     # setting up -----------------------------------------------------------------
 
@@ -217,39 +217,49 @@ class Kernel:
         facts.update(self._enrich(industry.key, facts, calendar))
         outcomes: dict[str, dict[str, Any]] = {}
         trace: list[TraceEntry] = []
-        files: dict[str, RuleFile] = {}
+        used: list[Any] = []
         interpreter = Interpreter(self.functions, EvalContext(calendar=calendar))
         for kind in kinds:
             evaluation = self._run(industry.key, kind, facts, interpreter)
             ruleset = evaluation.ruleset
             result = evaluation.result()
-            outcomes[kind] = {key: to_json(value) for key, value in result.outcome.items()}
+            outcomes[kind] = to_json_dict(result.outcome)
             for firing in result.firings:
                 rule = firing.rule
                 trace.append(
-                    TraceEntry.model_construct(
+                    TraceEntry.build(
                         rule=rule.id,
                         name=rule.name,
                         kind=kind,
                         ruleset=ruleset.key,
                         source=str(rule.where),
-                        set_values=to_json(firing.values),
-                        matched=to_json(firing.matched),
+                        set_values=to_json_dict(firing.values),
+                        matched=to_json_dict(firing.matched),
                         overridden=firing.overridden,
                         overrides=rule.overrides,
                         message=rule.message,
                     )
                 )
-            files.update((f.path, f) for f in ruleset.files)
+            used.append(ruleset)
         warnings.extend(calendar.warnings)
-        return Decision.model_construct(
+        return Decision.build(
             case_id=case_id,
             industry=industry.key,
             outcomes=outcomes,
             trace=trace,
             warnings=warnings,
-            rules_version=rules_version(list(files.values())),
+            rules_version=self._rules_version(used),
         )
+
+    def _rules_version(self, rulesets: list[Any]) -> str:
+        """The hash of every file that took part; cached, it is the same for most cases."""
+        key = tuple(ruleset.version for ruleset in rulesets)
+        version = self._versions.get(key)
+        if version is None:
+            files = {f.path: f for ruleset in rulesets for f in ruleset.files}
+            version = rules_version(list(files.values()))
+            self._versions[key] = version
+        return version
 
     def _run(
         self, industry: str, kind: str, facts: Mapping[str, Any], interpreter: Interpreter
@@ -302,7 +312,7 @@ class Kernel:
         invalid = sorted(fields)
         model = industry.facts_model
         trace = [
-            TraceEntry.model_construct(
+            TraceEntry.build(
                 rule="COMMON-DATA-002",
                 name="事实不合法 impossible or mistyped fact",
                 kind=kind,
@@ -317,7 +327,7 @@ class Kernel:
             for kind in kinds
             for field in invalid
         ]
-        return Decision.model_construct(
+        return Decision.build(
             case_id=case_id,
             industry=industry.key,
             outcomes={
@@ -325,8 +335,8 @@ class Kernel:
             },
             trace=trace,
             warnings=warnings,
-            rules_version=rules_version(
-                [f for kind in kinds for f in self.library.get(industry.key, kind).compiled.files]
+            rules_version=self._rules_version(
+                [self.library.get(industry.key, kind).compiled for kind in kinds]
             ),
         )
 

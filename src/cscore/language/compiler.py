@@ -38,7 +38,12 @@ Condition = dict[str, Any] | bool  # True/False: the condition is constant
 
 def to_engine(value: Any) -> Any:
     """A Python fact value in the form durable_rules compares (JSON, numbers for time)."""
-    if value is None or isinstance(value, bool | int | float | str):
+    kind = type(value)
+    if kind is str or kind is bool or kind is int or kind is float or value is None:
+        return value
+    if kind is dt.date:
+        return value.toordinal()
+    if isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, dt.datetime):
         seconds = (value - _EPOCH).total_seconds() if value.tzinfo else value.timestamp()

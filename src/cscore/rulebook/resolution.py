@@ -40,6 +40,10 @@ class Settled:
 
 def settle(key: str, hit: str, candidates: Sequence[Candidate]) -> Settled:
     """The value of ``key`` under ``hit`` from the rules that set it (at least one)."""
+    if len(candidates) == 1 and hit != "collect":  # the common case: one rule decided
+        only = candidates[0]
+        if not (isinstance(only.value, Unavailable) and hit in ("sum", "max", "min")):
+            return Settled(only.value, (only.rule,))
     ordered = sorted(candidates, key=lambda c: c.rule.order)
     if hit == "first":
         return Settled(ordered[0].value, (ordered[0].rule,))

@@ -1,0 +1,520 @@
+"""cscore benchmarks: one command, one process tree, one table (benchmarks/README.md).
+
+    ./dev bench            # or: python benchmarks/run.py [--quick] [--update-readme]
+
+1. Workload: the real rules of rules/ecommerce/ over N cases from workload.py.
+2. Contenders, each in its own worker process and checked against cscore's answers
+   before any time counts (a mismatch aborts the run): cscore.evaluate with and without
+   the decision log, the engine alone, zen-engine (GoRules JDM), plain Python.
+3. Rounds are interleaved (every contender once per round, in rotating order);
+   cases/s is the median of the rounds, with min–max; p50/p99 per case; peak RSS.
+4. Growth at 20/200/1,000 rules, 5. scale-out with 1 and 2 processes,
+6. RSS over many evaluations, 7. a profile of cscore.evaluate.
+Results go to benchmarks/results/latest.json (and .md; --update-readme splices them in).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as dt
+import importlib
+import json
+import multiprocessing as mp
+import os
+import platform
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from workload import generate  # noqa: E402 — benchmarks/ is on the path from here on
+
+SEED = 20261122
+CONTENDERS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "cscore": ("contenders.cscore_kernel", "CscoreEvaluate", {}),
+    "cscore_log": ("contenders.cscore_kernel", "CscoreEvaluate", {"log": True}),
+    "engine": ("contenders.cscore_kernel", "EngineAlone", {}),
+    "zen": ("contenders.zen_engine", "ZenEngineContender", {}),
+    "python": ("contenders.plain_python", "PlainPython", {}),
+}
+
+
+# -- worker processes ------------------------------------------------------------------
+
+
+def _rss_mib(field: str = "VmRSS") -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _build(key: str, extra: dict[str, Any] | None = None) -> Any:
+    module, cls, kwargs = CONTENDERS[key]
+    return getattr(importlib.import_module(module), cls)(**{**kwargs, **(extra or {})})
+
+
+def _worker(conn: Any, key: str, count: int, extra: dict[str, Any] | None) -> None:
+    sys.path.insert(0, str(HERE))
+    cases = (
+        generate(count, seed=SEED) if extra is None or "cases" not in extra else extra.pop("cases")
+    )
+    contender = _build(key, extra)
+    if hasattr(contender, "prepare"):
+        contender.prepare(cases)
+    decide = contender.decide
+    conn.send(("ready", contender.name))
+    while True:
+        command, argument = conn.recv()
+        if command == "answers":
+            conn.send([decide(case) for case in cases])
+        elif command == "round":
+            latencies = []
+            clock = time.perf_counter_ns
+            started = clock()
+            for case in cases:
+                begin = clock()
+                decide(case)
+                latencies.append(clock() - begin)
+            elapsed = (clock() - started) / 1e9
+            latencies.sort()
+            conn.send(
+                {
+                    "cases_per_s": len(cases) / elapsed,
+                    "p50_us": latencies[len(latencies) // 2] / 1000,
+                    "p99_us": latencies[int(len(latencies) * 0.99)] / 1000,
+                }
+            )
+        elif command == "soak":
+            total, samples, every = argument, [], max(argument // 20, 1)
+            for index in range(total):
+                decide(cases[index % len(cases)])
+                if index % every == 0:
+                    samples.append((index, round(_rss_mib(), 1)))
+            samples.append((total, round(_rss_mib(), 1)))
+            conn.send(samples)
+        elif command == "rss":
+            conn.send({"peak_mib": _rss_mib("VmHWM"), "now_mib": _rss_mib()})
+        elif command == "stop":
+            if hasattr(contender, "close"):
+                contender.close()
+            conn.send("bye")
+            return
+
+
+class Worker:
+    def __init__(self, key: str, count: int, extra: dict[str, Any] | None = None) -> None:
+        self.key = key
+        self.conn, child = mp.Pipe()
+        self.process = mp.get_context("spawn").Process(
+            target=_worker, args=(child, key, count, extra), daemon=True
+        )
+        self.process.start()
+        status, self.name = self.conn.recv()
+        assert status == "ready"
+
+    def ask(self, command: str, argument: Any = None) -> Any:
+        self.conn.send((command, argument))
+        return self.conn.recv()
+
+    def stop(self) -> None:
+        self.ask("stop")
+        self.process.join(timeout=30)
+
+
+# -- the parts of the run -----------------------------------------------------------
+
+
+def check_answers(workers: dict[str, Worker], count: int) -> dict[str, int]:
+    """Every contender must answer every case exactly as cscore does; abort otherwise."""
+    cases = generate(count, seed=SEED)
+    reference = workers["cscore"].ask("answers")
+    checked = {}
+    for key, worker in workers.items():
+        answers = reference if key == "cscore" else worker.ask("answers")
+        wrong = [
+            i for i, (want, got) in enumerate(zip(reference, answers, strict=True)) if want != got
+        ]
+        if wrong:
+            print(f"\nABORT: {worker.name} differs from cscore on {len(wrong)} of {count} cases:")
+            for i in wrong[:5]:
+                print(f"  {cases[i]['id']}: cscore {reference[i]} / {worker.name} {answers[i]}")
+            raise SystemExit(1)
+        checked[key] = count
+        print(f"  {worker.name:28s} identical on {count} cases")
+    return checked
+
+
+def throughput(workers: dict[str, Worker], rounds: int) -> dict[str, Any]:
+    keys = list(workers)
+    for key in keys:  # warm-up round, not counted
+        workers[key].ask("round")
+    samples: dict[str, list[dict[str, float]]] = {key: [] for key in keys}
+    for number in range(rounds):
+        order = keys[number % len(keys) :] + keys[: number % len(keys)]
+        for key in order:
+            samples[key].append(workers[key].ask("round"))
+        print(f"  round {number + 1}/{rounds}", end="\r", flush=True)
+    results = {}
+    for key in keys:
+        rates = [s["cases_per_s"] for s in samples[key]]
+        results[key] = {
+            "name": workers[key].name,
+            "cases_per_s": statistics.median(rates),
+            "min": min(rates),
+            "max": max(rates),
+            "p50_us": statistics.median(s["p50_us"] for s in samples[key]),
+            "p99_us": statistics.median(s["p99_us"] for s in samples[key]),
+            "peak_rss_mib": workers[key].ask("rss")["peak_mib"],
+        }
+    for key in keys:
+        results[key]["vs_zen"] = results[key]["cases_per_s"] / results["zen"]["cases_per_s"]
+        results[key]["vs_python"] = results[key]["cases_per_s"] / results["python"]["cases_per_s"]
+    return results
+
+
+def growth(sizes: list[int], count: int) -> list[dict[str, Any]]:
+    import growth as g
+
+    rows = []
+    for size in sizes:
+        cases = g.cases(size, count)
+        with tempfile.TemporaryDirectory() as tmp:
+            rules = g.write_rules(Path(tmp) / "rules", size)
+            row: dict[str, Any] = {"rules": size}
+            row.update(_measure_growth_cscore(rules, cases))
+            row.update(_measure_growth_zen(g.zen_graph(size), cases))
+            row.update(_measure_growth_python(g.plain_policy(size), cases))
+        rows.append(row)
+        print(f"  {size} rules done")
+    return rows
+
+
+def _timed(fn: Any, cases: list[dict[str, Any]], repeat: int = 3) -> float:
+    for case in cases[: len(cases) // 10]:
+        fn(case)
+    rates = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        for case in cases:
+            fn(case)
+        rates.append(len(cases) / (time.perf_counter() - started))
+    return statistics.median(rates)
+
+
+def _measure_growth_cscore(rules: Path, cases: list[dict[str, Any]]) -> dict[str, Any]:
+    from cscore.kernel import Kernel
+
+    started = time.perf_counter()
+    kernel = Kernel(rules_dir=rules)
+    load_ms = (time.perf_counter() - started) * 1000
+    compiled = kernel.library.get("ecommerce", "return").compiled
+    rate = _timed(kernel.evaluate, cases)
+    kernel.close()
+    return {
+        "cscore_cases_per_s": rate,
+        "cscore_load_ms": load_ms,
+        "compiled_rules": len(compiled.rules),
+    }
+
+
+def _measure_growth_zen(graph: str, cases: list[dict[str, Any]]) -> dict[str, Any]:
+    import zen
+
+    started = time.perf_counter()
+    engine = zen.ZenEngine()
+    decision = engine.create_decision(graph)
+    decision.evaluate(cases[0]["facts"])  # zen compiles lazily: count the first call
+    load_ms = (time.perf_counter() - started) * 1000
+    rate = _timed(lambda case: decision.evaluate(case["facts"]), cases)
+    return {"zen_cases_per_s": rate, "zen_load_ms": load_ms}
+
+
+def _measure_growth_python(policy: dict[str, int], cases: list[dict[str, Any]]) -> dict[str, Any]:
+    def decide(case: dict[str, Any]) -> dict[str, str]:
+        facts = case["facts"]
+        window = policy.get(facts["product_category"])
+        days = (
+            dt.date.fromisoformat(facts["request_date"])
+            - dt.date.fromisoformat(facts["delivered_date"])
+        ).days
+        if window is not None and days <= window:
+            return {"decision": "return", "reason": "within_category_window"}
+        return {"decision": "reject", "reason": "window_expired"}
+
+    return {"python_cases_per_s": _timed(decide, cases)}
+
+
+def _scale_worker(count: int, offset: int, step: int, repeat: int, start: Any, done: Any) -> None:
+    sys.path.insert(0, str(HERE))
+    from cscore.kernel import Kernel
+
+    kernel = Kernel()
+    cases = generate(count, seed=SEED)[offset::step]
+    for case in cases:
+        kernel.evaluate(case)
+    start.wait()
+    for _ in range(repeat):
+        for case in cases:
+            kernel.evaluate(case)
+    done.put(len(cases) * repeat)
+
+
+def scale_out(count: int, repeat: int) -> list[dict[str, Any]]:
+    context = mp.get_context("spawn")
+    rows = []
+    for processes in (1, 2):
+        start = context.Barrier(processes + 1)
+        done = context.Queue()
+        workers = [
+            context.Process(target=_scale_worker, args=(count, i, processes, repeat, start, done))
+            for i in range(processes)
+        ]
+        for worker in workers:
+            worker.start()
+        start.wait()
+        began = time.perf_counter()
+        total = sum(done.get() for _ in workers)
+        elapsed = time.perf_counter() - began
+        for worker in workers:
+            worker.join()
+        rows.append({"processes": processes, "cases_per_s": total / elapsed})
+    rows[1]["speedup"] = rows[1]["cases_per_s"] / rows[0]["cases_per_s"]
+    return rows
+
+
+def memory(count: int, evaluations: int) -> dict[str, Any]:
+    worker = Worker("cscore", count)
+    samples = worker.ask("soak", evaluations)
+    worker.stop()
+    baseline = samples[max(1, len(samples) // 10)][1]  # after the warm-up tenth
+    return {
+        "evaluations": evaluations,
+        "samples": samples,
+        "baseline_mib": baseline,
+        "final_mib": samples[-1][1],
+        "growth_mib": round(samples[-1][1] - baseline, 1),
+    }
+
+
+CATEGORIES = [
+    ("durable_rules C core", lambda f: "durable_rules_engine" in f),
+    ("engine adapter", lambda f: "engine/durable.py" in f),
+    ("rule callbacks: fire, settle", lambda f: "rulebook/run.py" in f or "resolution.py" in f),
+    (
+        "set values: interpreter, calendar",
+        lambda f: "language/" in f or "calendar" in f or "default_plugins" in f,
+    ),
+    ("facts validation (pydantic)", lambda f: "pydantic" in f or "models/facts" in f),
+    (
+        "decision and trace building",
+        lambda f: "jsonvalues" in f or "models/decision" in f or "kernel.py" in f,
+    ),
+    ("JSON encoding", lambda f: "json/" in f or "_json" in f),
+    ("envelope, routing, plugins", lambda f: "models/case" in f or "pluggy" in f or "enrich" in f),
+]
+
+
+def profile(count: int) -> dict[str, Any]:
+    from cscore.kernel import Kernel
+
+    kernel = Kernel()
+    cases = generate(count, seed=SEED)
+    for case in cases[:500]:
+        kernel.evaluate(case)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for case in cases:
+        kernel.evaluate(case)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    shares: dict[str, float] = {name: 0.0 for name, _ in CATEGORIES}
+    shares["other"] = 0.0
+    top = []
+    total = 0.0
+    for (filename, line, function), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        where = f"{filename}:{function}"
+        total += tottime
+        for name, test in CATEGORIES:
+            if test(where):
+                shares[name] += tottime
+                break
+        else:
+            shares["other"] += tottime
+        top.append((tottime, f"{Path(filename).name}:{line}({function})"))
+    top.sort(reverse=True)
+    kernel.close()
+    return {
+        "cases": count,
+        "shares": {name: round(100 * value / total, 1) for name, value in shares.items()},
+        "top": [{"function": name, "percent": round(100 * t / total, 1)} for t, name in top[:12]],
+    }
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        memory_kib = next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
+    except OSError:
+        memory_kib = 0
+    from importlib.metadata import version
+
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory_kib / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "durable_rules": version("durable_rules"),
+        "zen_engine": version("zen-engine"),
+        "date": dt.datetime.now().isoformat(timespec="minutes"),
+    }
+
+
+# -- reporting --------------------------------------------------------------------------
+
+
+def render(results: dict[str, Any]) -> str:
+    lines = []
+    m = results["machine"]
+    lines.append(
+        f"Measured {m['date']} on {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, "
+        f"Python {m['python']}, durable_rules {m['durable_rules']}, zen-engine {m['zen_engine']}; "
+        f"{results['cases']} cases × {results['rounds']} interleaved rounds."
+    )
+    lines += [
+        "",
+        "| contender | cases/s (median) | min–max | p50 µs | p99 µs | peak RSS MiB | ÷ zen | ÷ plain Python |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in results["throughput"].values():
+        lines.append(
+            f"| {row['name']} | {row['cases_per_s']:,.0f} | {row['min']:,.0f}–{row['max']:,.0f} | "
+            f"{row['p50_us']:.0f} | {row['p99_us']:.0f} | {row['peak_rss_mib']:.0f} | "
+            f"{row['vs_zen']:.2f} | {row['vs_python']:.3f} |"
+        )
+    t = results["throughput"]
+    kernel_adds = t["engine"]["cases_per_s"] / t["cscore"]["cases_per_s"] - 1
+    lines += [
+        "",
+        "Targets (same run): "
+        f"cscore.evaluate ÷ zen-engine = **{t['cscore']['vs_zen']:.2f}** (target ≥ 1.0); "
+        f"the kernel adds **{kernel_adds:.0%}** to the engine alone (target ≤ 50 %); "
+        f"memory over {results['memory']['evaluations']:,} evaluations grew "
+        f"**{results['memory']['growth_mib']} MiB** (target < 20 MB).",
+        "",
+        "Growth (a generated rule set of K category windows; load = parse + check + compile + engine load):",
+        "",
+        "| rules | cscore cases/s | cscore load ms | zen cases/s | zen load ms | plain Python cases/s |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in results["growth"]:
+        lines.append(
+            f"| {row['rules']} | {row['cscore_cases_per_s']:,.0f} | {row['cscore_load_ms']:.0f} | "
+            f"{row['zen_cases_per_s']:,.0f} | {row['zen_load_ms']:.1f} | {row['python_cases_per_s']:,.0f} |"
+        )
+    scale = results["scale_out"]
+    lines += [
+        "",
+        f"Scale-out (cscore.evaluate, spawned processes): 1 process {scale[0]['cases_per_s']:,.0f} cases/s, "
+        f"2 processes {scale[1]['cases_per_s']:,.0f} cases/s (×{scale[1]['speedup']:.2f} on {m['cores']} cores).",
+        "",
+        f"Memory: RSS {results['memory']['baseline_mib']} MiB after warm-up → "
+        f"{results['memory']['final_mib']} MiB after {results['memory']['evaluations']:,} evaluations "
+        f"(samples: {', '.join(f'{n:,}:{r}' for n, r in results['memory']['samples'][::4])}).",
+        "",
+        f"Profile of cscore.evaluate ({results['profile']['cases']} cases, cProfile self time):",
+        "",
+        "| where | share |",
+        "|---|---:|",
+    ]
+    for name, share in sorted(results["profile"]["shares"].items(), key=lambda item: -item[1]):
+        lines.append(f"| {name} | {share} % |")
+    lines += [
+        "",
+        "Top functions: "
+        + "; ".join(f"{t['function']} {t['percent']} %" for t in results["profile"]["top"][:8]),
+    ]
+    return "\n".join(lines)
+
+
+def update_readme(text: str) -> None:
+    readme = HERE / "README.md"
+    content = readme.read_text(encoding="utf-8")
+    start, end = "<!-- results:start -->", "<!-- results:end -->"
+    before, _, rest = content.partition(start)
+    _, _, after = rest.partition(end)
+    readme.write_text(f"{before}{start}\n{text}\n{end}{after}", encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes: a smoke run in a minute or two"
+    )
+    parser.add_argument("--cases", type=int, help="cases per round (default 5,000; quick 1,000)")
+    parser.add_argument("--rounds", type=int, help="interleaved rounds (default 7; quick 3)")
+    parser.add_argument(
+        "--soak", type=int, help="evaluations for the memory check (default 1,000,000)"
+    )
+    parser.add_argument(
+        "--update-readme", action="store_true", help="write the table into benchmarks/README.md"
+    )
+    args = parser.parse_args()
+    count = args.cases or (1000 if args.quick else 5000)
+    rounds = args.rounds or (3 if args.quick else 7)
+    soak = args.soak or (50_000 if args.quick else 1_000_000)
+    sizes = [20, 200, 1000]
+    results: dict[str, Any] = {"machine": machine(), "cases": count, "rounds": rounds}
+
+    print(f"starting {len(CONTENDERS)} contender processes ({count} cases each)…")
+    workers = {key: Worker(key, count) for key in CONTENDERS}
+    try:
+        print("checking every contender against cscore…")
+        results["checked"] = check_answers(workers, count)
+        print("timing…")
+        results["throughput"] = throughput(workers, rounds)
+    finally:
+        for worker in workers.values():
+            worker.stop()
+    print("growth…")
+    results["growth"] = growth(sizes, 500 if args.quick else 2000)
+    print("scale-out…")
+    results["scale_out"] = scale_out(count, 1 if args.quick else 3)
+    print(f"memory over {soak:,} evaluations…")
+    results["memory"] = memory(count, soak)
+    print("profile…")
+    results["profile"] = profile(min(count, 3000))
+
+    text = render(results)
+    out = HERE / "results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.json").write_text(
+        json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8"
+    )
+    (out / "latest.md").write_text(text + "\n", encoding="utf-8")
+    if args.update_readme:
+        update_readme(text)
+    print()
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
