@@ -242,3 +242,47 @@ def test_unique_hit_policy_conflict_is_an_error(rules_copy):
         kernel.evaluate(return_case())
     assert "'conflict_probe' must have one value" in str(raised.value)
     assert "T-1" in str(raised.value) and "T-2" in str(raised.value)
+
+
+# -- the trace is built when first read ---------------------------------------------------
+
+
+def test_trace_is_built_on_first_read_and_always_dumped(kernel):
+    """A decision's trace appears in every way of reading it, the same each time."""
+    import pickle
+
+    first = kernel.evaluate(return_case())
+    second = kernel.evaluate(return_case())
+    assert "trace" not in first.__dict__  # not built yet
+    assert first == second  # equality builds both
+    assert [e.rule for e in first.trace][-1] == "ECOM-RET-006"
+    fresh = kernel.evaluate(return_case())
+    assert fresh.model_dump(mode="json")["trace"] == first.model_dump(mode="json")["trace"]
+    assert pickle.loads(pickle.dumps(kernel.evaluate(return_case()))).trace == first.trace
+    assert "ECOM-RET-001" in repr(kernel.evaluate(return_case()))
+    assert kernel.evaluate(return_case()).model_copy().trace == first.trace
+    assert json.loads(kernel.evaluate(return_case()).model_dump_json())["trace"][0]["rule"]
+
+
+def test_decision_can_be_built_and_validated_like_any_model():
+    """Host code and tests can still build a Decision from plain data."""
+    data = {
+        "case_id": "X",
+        "industry": "ecommerce",
+        "outcomes": {"return": {"decision": "return"}},
+        "trace": [
+            {
+                "rule": "R",
+                "name": "n",
+                "kind": "return",
+                "ruleset": "e.r",
+                "source": "f:1",
+                "set": {"decision": "return"},
+            }
+        ],
+        "warnings": [],
+        "rules_version": "sha256:0",
+    }
+    decision = Decision.model_validate(data)
+    assert decision.trace[0].set_values == {"decision": "return"}
+    assert decision.model_dump(mode="json")["trace"][0]["set"] == {"decision": "return"}

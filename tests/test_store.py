@@ -44,8 +44,6 @@ EXPECTED_COLUMNS = {
         "ruleset": str,
         "source": str,
         "set_json": str,
-        "matched_json": str,
-        "overridden": str,
     },
 }
 
@@ -94,10 +92,17 @@ def test_nothing_is_half_written(tmp_path, monkeypatch):
     with Kernel() as kernel:
         decision = kernel.evaluate(return_case())
 
-    def broken_insert_all(*args, **kwargs):
-        raise sqlite3.OperationalError("disk I/O error")
+    class FailingHits:  # the connection, except that writing rule hits fails
+        def __init__(self, conn):
+            self._conn = conn
 
-    monkeypatch.setattr(type(store.db["rule_hits"]), "insert_all", broken_insert_all)
+        def __getattr__(self, name):
+            return getattr(self._conn, name)
+
+        def executemany(self, *args, **kwargs):
+            raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(store.db, "conn", FailingHits(store.db.conn))
     from cscore.errors import StoreError
 
     with pytest.raises(StoreError, match="decision not logged"):

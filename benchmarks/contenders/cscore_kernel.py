@@ -13,7 +13,6 @@ from cscore.calendar import CHINA_TZ, WorkCalendar
 from cscore.jsonvalues import to_json_dict
 from cscore.kernel import Kernel
 from cscore.language.functions import EvalContext
-from cscore.language.interpreter import Interpreter
 from cscore.rulebook.run import Evaluation
 
 
@@ -62,9 +61,7 @@ class EngineAlone:
     def decide(self, case: dict[str, Any]) -> dict[str, Any]:
         facts, calendar = self._prepared[case["id"]]
         live = self.kernel.library.get("ecommerce", case["kind"])
-        evaluation = Evaluation(
-            live.compiled, facts, Interpreter(self.kernel.functions, EvalContext(calendar=calendar))
-        )
+        evaluation = Evaluation(live.compiled, facts, EvalContext(calendar=calendar))
         if live.compiled.rules:
             live.engine.run(evaluation.first_facts(), evaluation.on_action)
         return to_json_dict(evaluation.result().outcome)

@@ -26,7 +26,6 @@ from cscore.errors import CaseError, PluginError, did_you_mean
 from cscore.industry import IndustrySpec
 from cscore.jsonvalues import to_json, to_json_dict
 from cscore.language.functions import EvalContext, FunctionSpec
-from cscore.language.interpreter import Interpreter
 from cscore.models.case import ANNOTATION_KEYS, Case
 from cscore.models.decision import Decision, TraceEntry
 from cscore.models.outcomes import INVALID_INPUT
@@ -104,6 +103,8 @@ class Kernel:
         self.last_reload: ReloadReport | None = None
         self._reload_lock = threading.Lock()
         self._versions: dict[tuple[str, ...], str] = {}  # rule set versions -> combined
+        # Only the default router answers route_case: read case.industry without a hook call.
+        self._default_routing = len(self.pm.hook.route_case.get_hookimpls()) == 1
 
     # setting up -----------------------------------------------------------------
 
@@ -180,7 +181,10 @@ class Kernel:
         return decision
 
     def _route(self, case: Case) -> IndustrySpec:
-        key = self.pm.hook.route_case(case=case, industries=self.industries)
+        if self._default_routing:
+            key = case.industry
+        else:
+            key = self.pm.hook.route_case(case=case, industries=self.industries)
         if key not in self.industries:
             known = ", ".join(sorted(self.industries)) or "none installed"
             raise CaseError(
@@ -216,37 +220,21 @@ class Kernel:
         calendar = WorkCalendar(getattr(validated, "holiday_calendar", None) or self.calendar)
         facts.update(self._enrich(industry.key, facts, calendar))
         outcomes: dict[str, dict[str, Any]] = {}
-        trace: list[TraceEntry] = []
+        results: list[tuple[str, Any, Any]] = []
         used: list[Any] = []
-        interpreter = Interpreter(self.functions, EvalContext(calendar=calendar))
+        ctx = EvalContext(calendar=calendar)
         for kind in kinds:
-            evaluation = self._run(industry.key, kind, facts, interpreter)
-            ruleset = evaluation.ruleset
+            evaluation = self._run(industry.key, kind, facts, ctx)
             result = evaluation.result()
             outcomes[kind] = to_json_dict(result.outcome)
-            for firing in result.firings:
-                rule = firing.rule
-                trace.append(
-                    TraceEntry.build(
-                        rule=rule.id,
-                        name=rule.name,
-                        kind=kind,
-                        ruleset=ruleset.key,
-                        source=str(rule.where),
-                        set_values=to_json_dict(firing.values),
-                        matched=to_json_dict(firing.matched),
-                        overridden=firing.overridden,
-                        overrides=rule.overrides,
-                        message=rule.message,
-                    )
-                )
-            used.append(ruleset)
+            results.append((kind, evaluation.ruleset, result))
+            used.append(evaluation.ruleset)
         warnings.extend(calendar.warnings)
         return Decision.build(
             case_id=case_id,
             industry=industry.key,
             outcomes=outcomes,
-            trace=trace,
+            trace=lambda: _trace(results),
             warnings=warnings,
             rules_version=self._rules_version(used),
         )
@@ -262,11 +250,11 @@ class Kernel:
         return version
 
     def _run(
-        self, industry: str, kind: str, facts: Mapping[str, Any], interpreter: Interpreter
+        self, industry: str, kind: str, facts: Mapping[str, Any], ctx: EvalContext
     ) -> Evaluation:
         for _attempt in range(3):
             live = self.library.get(industry, kind)
-            evaluation = Evaluation(live.compiled, facts, interpreter)
+            evaluation = Evaluation(live.compiled, facts, ctx)
             if not live.compiled.rules:  # nothing to match: the outcome is the defaults
                 return evaluation
             try:
@@ -342,8 +330,12 @@ class Kernel:
 
     def _finish(self, parsed: Case, raw: Any, decision: Decision, started: float) -> None:
         if self.store is not None:
-            envelope = parsed.model_dump(mode="json", exclude={"ignored_keys"})
-            envelope["facts"] = _jsonable(parsed.facts)
+            envelope = {
+                "id": parsed.id,
+                "industry": parsed.industry,
+                "kinds": list(parsed.kinds) if parsed.kinds else None,
+                "facts": _jsonable(parsed.facts),
+            }
             self.store.record(
                 envelope,
                 decision,
@@ -395,6 +387,26 @@ class Kernel:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _trace(results: list[tuple[str, Any, Any]]) -> list[TraceEntry]:
+    """The trace entries of every kind's fired rules (built when first read)."""
+    return [
+        TraceEntry.build(
+            rule=firing.rule.id,
+            name=firing.rule.name,
+            kind=kind,
+            ruleset=ruleset.key,
+            source=str(firing.rule.where),
+            set_values=to_json_dict(firing.values),
+            matched=to_json_dict(firing.matched),
+            overridden=firing.overridden,
+            overrides=firing.rule.overrides,
+            message=firing.rule.message,
+        )
+        for kind, ruleset, result in results
+        for firing in result.firings
+    ]
 
 
 def _jsonable(value: Any) -> Any:

@@ -67,13 +67,22 @@ class Case(BaseModel):
         ignored = tuple(sorted(k for k in raw if k not in ENVELOPE_KEYS))
         # Every field was checked above; constructing without re-validation keeps the
         # envelope cheap on the hot path of every evaluation.
-        return cls.model_construct(
-            id=None if case_id is None else str(case_id),
-            industry=industry,
-            kinds=kinds,
-            facts=dict(facts),
-            ignored_keys=ignored,
+        case = cls.__new__(cls)
+        object.__setattr__(
+            case,
+            "__dict__",
+            {
+                "id": None if case_id is None else str(case_id),
+                "industry": industry,
+                "kinds": kinds,
+                "facts": dict(facts),
+                "ignored_keys": ignored,
+            },
         )
+        object.__setattr__(case, "__pydantic_fields_set__", set(case.__dict__))
+        object.__setattr__(case, "__pydantic_extra__", None)
+        object.__setattr__(case, "__pydantic_private__", None)
+        return case
 
 
 def _kinds(raw: Mapping[str, Any]) -> tuple[str, ...] | None:

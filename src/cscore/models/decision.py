@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 
 class TraceEntry(BaseModel):
@@ -59,20 +67,28 @@ class TraceEntry(BaseModel):
         )
 
 
-def _fast_construct(cls: type[BaseModel], values: dict[str, Any]) -> Any:
-    """What ``model_construct`` does for a model without defaults to fill, extras or
-    private attributes, at a fraction of its cost: the kernel builds ~10 of these per
-    case from values it produced itself, so validating them again buys nothing."""
+def _fast_construct(cls: type[BaseModel], values: dict[str, Any], private: Any = None) -> Any:
+    """What ``model_construct`` does for a model without defaults to fill or extras, at a
+    fraction of its cost: the kernel builds ~10 of these per case from values it made
+    itself, so validating them again buys nothing."""
     instance = cls.__new__(cls)
     object.__setattr__(instance, "__dict__", values)
     object.__setattr__(instance, "__pydantic_fields_set__", set(values))
     object.__setattr__(instance, "__pydantic_extra__", None)
-    object.__setattr__(instance, "__pydantic_private__", None)
+    object.__setattr__(instance, "__pydantic_private__", private)
     return instance
 
 
+TraceSource = Callable[[], list[TraceEntry]]
+
+
 class Decision(BaseModel):
-    """Outcomes per kind, the rule-by-rule trace, warnings and the rules' version."""
+    """Outcomes per kind, the rule-by-rule trace, warnings and the rules' version.
+
+    The kernel hands over the trace as a recipe: it is built the first time anything
+    reads it (``decision.trace``, ``model_dump``, the decision log, ``--explain``), so a
+    host that only reads outcomes does not pay for it.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -83,6 +99,8 @@ class Decision(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     rules_version: str
 
+    _trace_source: TraceSource | None = PrivateAttr(default=None)
+
     @classmethod
     def build(
         cls,
@@ -90,22 +108,62 @@ class Decision(BaseModel):
         case_id: str,
         industry: str,
         outcomes: dict[str, dict[str, Any]],
-        trace: list[TraceEntry],
+        trace: list[TraceEntry] | TraceSource,
         warnings: list[str],
         rules_version: str,
     ) -> Decision:
-        """A decision from values the kernel already made JSON-ready (not re-validated)."""
-        return _fast_construct(
-            cls,
-            {
-                "case_id": case_id,
-                "industry": industry,
-                "outcomes": outcomes,
-                "trace": trace,
-                "warnings": warnings,
-                "rules_version": rules_version,
-            },
-        )
+        """A decision from values the kernel already made JSON-ready (not re-validated);
+        ``trace`` may be a function that builds it on first use."""
+        values: dict[str, Any] = {
+            "case_id": case_id,
+            "industry": industry,
+            "outcomes": outcomes,
+            "warnings": warnings,
+            "rules_version": rules_version,
+        }
+        if callable(trace):
+            return _fast_construct(cls, values, {"_trace_source": trace})
+        values["trace"] = trace
+        return _fast_construct(cls, values, {"_trace_source": None})
+
+    def _settle_trace(self) -> None:
+        private = self.__pydantic_private__
+        source = private.get("_trace_source") if private else None
+        if source is not None:
+            self.__dict__["trace"] = source()
+            self.__pydantic_fields_set__.add("trace")
+            private["_trace_source"] = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "trace":  # not built yet: build it now
+            self._settle_trace()
+            return self.__dict__["trace"]
+        return super().__getattr__(name)  # type: ignore[misc]
+
+    @model_serializer(mode="wrap")
+    def _serialize(self, handler: SerializerFunctionWrapHandler) -> Any:
+        self._settle_trace()
+        return handler(self)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Decision):
+            self._settle_trace()
+            other._settle_trace()
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]  # equal decisions need not hash alike
+
+    def __repr_args__(self) -> Any:
+        self._settle_trace()
+        return super().__repr_args__()
+
+    def __getstate__(self) -> dict[Any, Any]:
+        self._settle_trace()
+        return super().__getstate__()
+
+    def model_copy(self, *, update: Any = None, deep: bool = False) -> Decision:
+        self._settle_trace()
+        return super().model_copy(update=update, deep=deep)
 
     def to_json_dict(self) -> dict[str, Any]:
         """The JSON shape of DESIGN.md §2.2."""

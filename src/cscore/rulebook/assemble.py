@@ -27,6 +27,7 @@ from cscore.language.ast import BoolOp, Compare, ListExpr, Literal, Name, Node, 
 from cscore.language.checker import Scope, check_condition, check_value
 from cscore.language.compiler import compile_condition
 from cscore.language.functions import FunctionSpec
+from cscore.language.interpreter import compile_value
 from cscore.language.parser import ExpressionError, parse
 from cscore.language.types import ANY, STRING, Type, list_of, unify
 from cscore.models.outcomes import outcome_type
@@ -486,7 +487,10 @@ class _Assembler:
                 chunk=chunk,
                 condition=draft.condition,
                 engine_condition=engine_condition,
-                sets=tuple(CompiledSet(k, n, key_types[k], w) for k, n, _t, w in draft.sets),
+                sets=tuple(
+                    CompiledSet(k, n, key_types[k], w, compile_value(n, self.functions))
+                    for k, n, _t, w in draft.sets
+                ),
                 reads=frozenset(n for n in _reads(draft) if n in keys),
                 shown=tuple(shown),
                 message=draft.spec.message,

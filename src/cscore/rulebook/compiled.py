@@ -7,6 +7,7 @@ from typing import Any
 
 from cscore.language.ast import Node
 from cscore.language.compiler import Condition
+from cscore.language.interpreter import Evaluator
 from cscore.language.types import Type
 from cscore.rulebook.model import NO_DEFAULT, ConstantSpec, KeySpec, RuleFile, RuleRole, Where
 
@@ -17,6 +18,7 @@ class CompiledSet:
     expression: Node
     type: Type
     where: Where
+    evaluate: Evaluator  # the expression compiled to closures (language.interpreter)
 
 
 @dataclass(frozen=True, slots=True)

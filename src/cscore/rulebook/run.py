@@ -15,7 +15,8 @@ from typing import Any
 from cscore.engine import Fact
 from cscore.errors import RuleEvaluationError
 from cscore.language.compiler import to_engine
-from cscore.language.interpreter import MISSING, Interpreter, MissingValue, lookup
+from cscore.language.functions import EvalContext
+from cscore.language.interpreter import MISSING, MissingValue, lookup
 from cscore.models.outcomes import INVALID_INPUT, NEEDS_INFO
 from cscore.rulebook.compiled import CompiledRule, CompiledRuleset
 from cscore.rulebook.model import NO_DEFAULT
@@ -49,10 +50,10 @@ def _unavailable(value: Any) -> list[str]:
 
 class Evaluation:
     def __init__(
-        self, ruleset: CompiledRuleset, facts: Mapping[str, Any], interpreter: Interpreter
+        self, ruleset: CompiledRuleset, facts: Mapping[str, Any], ctx: EvalContext
     ) -> None:
         self.ruleset = ruleset
-        self.interpreter = interpreter
+        self.ctx = ctx
         self.values: dict[str, Any] = dict(facts)
         self.candidates: dict[str, list[Candidate]] = {}
         self.winners: dict[str, set[int]] = {}
@@ -89,7 +90,7 @@ class Evaluation:
         computed: dict[str, Any] = {}
         for item in rule.sets:
             try:
-                value = self.interpreter.value(item.expression, self.values)
+                value = item.evaluate(self.values, self.ctx)
             except MissingValue as missing:
                 if missing.name in self.ruleset.fact_types or (
                     missing.name.split(".")[0] in self.ruleset.fact_types

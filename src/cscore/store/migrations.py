@@ -60,9 +60,7 @@ def m003_rule_hits(db: Database) -> None:
             "rule": str,
             "ruleset": str,
             "source": str,
-            "set_json": str,
-            "matched_json": str,
-            "overridden": str,
+            "set_json": str,  # what the rule set; the full entry is in decisions.decision_json
         },
         pk=("decision_id", "seq"),
         foreign_keys=[("decision_id", "decisions", "id")],

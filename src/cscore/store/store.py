@@ -22,6 +22,21 @@ from cscore.errors import StoreError
 from cscore.models.decision import Decision
 from cscore.store.migrations import core
 
+_UPSERT_CASE = (
+    "INSERT INTO cases (case_id, industry, first_seen, last_seen, evaluations)"
+    " VALUES (?, ?, ?, ?, 1) ON CONFLICT(case_id) DO UPDATE SET"
+    " last_seen = excluded.last_seen, evaluations = evaluations + 1"
+)
+_DECISION_COLUMNS = (
+    "case_id, industry, kinds, decided_at, as_of, duration_ms, rules_version, "
+    "plugin_versions, outcomes, warnings, case_json, decision_json"
+)
+_INSERT_DECISION = f"INSERT INTO decisions ({_DECISION_COLUMNS}) VALUES ({', '.join('?' * 12)})"
+_INSERT_HIT = (
+    "INSERT INTO rule_hits (decision_id, seq, kind, rule, ruleset, source, set_json)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
@@ -81,25 +96,21 @@ class DecisionStore:
                 "ruleset": entry["ruleset"],
                 "source": entry["source"],
                 "set_json": _dumps(entry.get("set", {})),
-                "matched_json": _dumps(entry.get("matched", {})),
-                "overridden": _dumps(entry.get("overridden", [])),
             }
             for seq, entry in enumerate(answer["trace"])
         ]
         with self._lock:
             try:
                 with self.db.atomic():
-                    self.db.execute(
-                        "INSERT INTO cases (case_id, industry, first_seen, last_seen, evaluations)"
-                        " VALUES (?, ?, ?, ?, 1) ON CONFLICT(case_id) DO UPDATE SET"
-                        " last_seen = excluded.last_seen, evaluations = evaluations + 1",
-                        [decision.case_id, decision.industry, now, now],
-                    )
-                    decision_id = self.db["decisions"].insert(row).last_pk
-                    for hit in hits:
-                        hit["decision_id"] = decision_id
+                    # Plain prepared statements: one decision is written many times a
+                    # second, and the generic insert helpers inspect the table each time.
+                    self.db.execute(_UPSERT_CASE, [decision.case_id, decision.industry, now, now])
+                    cursor = self.db.execute(_INSERT_DECISION, list(row.values()))
+                    decision_id = cursor.lastrowid
                     if hits:
-                        self.db["rule_hits"].insert_all(hits)
+                        self.db.conn.executemany(
+                            _INSERT_HIT, [(decision_id, *hit.values()) for hit in hits]
+                        )
             except sqlite3.Error as exc:
                 raise StoreError(f"decision not logged ({self.path}): {exc}") from None
         return int(decision_id)
