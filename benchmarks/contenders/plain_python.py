@@ -15,50 +15,16 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from contenders import official_calendar
+
 _DAY = dt.timedelta(days=1)
 _CENT = Decimal("0.01")
 
 
-def _span(first: str, last: str) -> list[dt.date]:
-    start, end = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
-    return [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
-
-
 # COMMON-CAL-002, CATALOG.md §8: official rest days and 调休 working days, 2025–2026.
-REST_DAYS: frozenset[dt.date] = frozenset(
-    day
-    for first, last in (
-        ("2025-01-01", "2025-01-01"),
-        ("2025-01-28", "2025-02-04"),
-        ("2025-04-04", "2025-04-06"),
-        ("2025-05-01", "2025-05-05"),
-        ("2025-05-31", "2025-06-02"),
-        ("2025-10-01", "2025-10-08"),
-        ("2026-01-01", "2026-01-03"),
-        ("2026-02-15", "2026-02-23"),
-        ("2026-04-04", "2026-04-06"),
-        ("2026-05-01", "2026-05-05"),
-        ("2026-06-19", "2026-06-21"),
-        ("2026-09-25", "2026-09-27"),
-        ("2026-10-01", "2026-10-07"),
-    )
-    for day in _span(first, last)
-)
+REST_DAYS: frozenset[dt.date] = frozenset(official_calendar.rest_days())
 ADJUSTED_WORKING_DAYS: frozenset[dt.date] = frozenset(
-    dt.date.fromisoformat(day)
-    for day in (
-        "2025-01-26",
-        "2025-02-08",
-        "2025-04-27",
-        "2025-09-28",
-        "2025-10-11",
-        "2026-01-04",
-        "2026-02-14",
-        "2026-02-28",
-        "2026-05-09",
-        "2026-09-20",
-        "2026-10-10",
-    )
+    dt.date.fromisoformat(day) for day in official_calendar.ADJUSTED_WORKING_DAYS
 )
 
 

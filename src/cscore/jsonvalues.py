@@ -12,15 +12,20 @@ from typing import Any
 
 from cscore.calendar import to_china_time
 
-_CENT = Decimal("0.01")
+
+def round_half_up(value: float, digits: int = 2) -> float:
+    """CATALOG.md's rounding: half up on the decimal text of the number (2.675 → 2.68),
+    never banker's rounding."""
+    scaled = value * 10**digits
+    if abs(scaled - round(scaled)) < 1e-6:  # already on the grid: the common case
+        return round(value, digits)
+    quantum = Decimal(1).scaleb(-digits)
+    return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP))
 
 
 def round_money(value: float) -> float:
-    """Half up to 2 decimals, on the decimal text of the number (2.675 → 2.68)."""
-    cents = value * 100
-    if abs(cents - round(cents)) < 1e-6:  # already whole cents: the common case
-        return round(value, 2)
-    return float(Decimal(repr(value)).quantize(_CENT, rounding=ROUND_HALF_UP))
+    """Money: 2 decimals, half up."""
+    return round_half_up(value, 2)
 
 
 def to_json(value: Any) -> Any:

@@ -109,28 +109,23 @@ class Kernel:
     # setting up -----------------------------------------------------------------
 
     def _collect_industries(self) -> dict[str, IndustrySpec]:
-        industries: dict[str, IndustrySpec] = {}
-        for plugin, spec in collect(self.pm, "register_industries"):
-            if spec.key in industries:
-                raise PluginError(
-                    f"industry '{spec.key}' is registered by both {industries[spec.key].plugin!r} "
-                    f"and {plugin!r}"
-                )
-            object.__setattr__(spec, "plugin", plugin)
-            industries[spec.key] = spec
-        return industries
+        return self._collect_unique("register_industries", "key", "industry")
 
     def _collect_functions(self) -> dict[str, FunctionSpec]:
-        functions: dict[str, FunctionSpec] = {}
-        for plugin, spec in collect(self.pm, "register_functions"):
-            if spec.name in functions:
+        return self._collect_unique("register_functions", "name", "rule function")
+
+    def _collect_unique(self, hook: str, key: str, what: str) -> dict[str, Any]:
+        """Contributions by name; a name two plugins register is an error naming both."""
+        found: dict[str, Any] = {}
+        for plugin, spec in collect(self.pm, hook):
+            name = getattr(spec, key)
+            if name in found:
                 raise PluginError(
-                    f"rule function '{spec.name}' is registered by both "
-                    f"{functions[spec.name].plugin!r} and {plugin!r}"
+                    f"{what} '{name}' is registered by both {found[name].plugin!r} and {plugin!r}"
                 )
-            object.__setattr__(spec, "plugin", plugin)
-            functions[spec.name] = spec
-        return functions
+            object.__setattr__(spec, "plugin", plugin)  # frozen spec: record who made it
+            found[name] = spec
+        return found
 
     def _roots(self, rules_dir: str | Path | None) -> tuple[RuleRoot, dict[str, RuleRoot]]:
         common = RuleRoot(default_common_rules(), "rules/common")

@@ -27,7 +27,6 @@ is written in JDM.
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import json
 import sys
@@ -36,45 +35,15 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 
-# -- COMMON-CAL-002: the official 2025–2026 table (国务院办公厅 notices, CATALOG.md §8) ---
-REST_RANGES = (
-    ("2025-01-01", "2025-01-01"),
-    ("2025-01-28", "2025-02-04"),
-    ("2025-04-04", "2025-04-06"),
-    ("2025-05-01", "2025-05-05"),
-    ("2025-05-31", "2025-06-02"),
-    ("2025-10-01", "2025-10-08"),
-    ("2026-01-01", "2026-01-03"),
-    ("2026-02-15", "2026-02-23"),
-    ("2026-04-04", "2026-04-06"),
-    ("2026-05-01", "2026-05-05"),
-    ("2026-06-19", "2026-06-21"),
-    ("2026-09-25", "2026-09-27"),
-    ("2026-10-01", "2026-10-07"),
-)
-ADJUSTED_WORKING_DAYS = (  # 调休上班日
-    "2025-01-26",
-    "2025-02-08",
-    "2025-04-27",
-    "2025-09-28",
-    "2025-10-11",
-    "2026-01-04",
-    "2026-02-14",
-    "2026-02-28",
-    "2026-05-09",
-    "2026-09-20",
-    "2026-10-10",
-)
+sys.path.insert(0, str(HERE.parents[1]))  # benchmarks/, for the shared calendar table
+
+from contenders.official_calendar import ADJUSTED_WORKING_DAYS, REST_RANGES  # noqa: E402
+from contenders.official_calendar import rest_days as _rest_days  # noqa: E402
 
 
 def rest_days() -> list[str]:
-    days = []
-    for first, last in REST_RANGES:
-        day, end = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
-        while day <= end:
-            days.append(day.isoformat())
-            day += dt.timedelta(days=1)
-    return days
+    """COMMON-CAL-002: the official 2025–2026 rest days (CATALOG.md §8)."""
+    return [day.isoformat() for day in _rest_days()]
 
 
 # The variant with the calendar in one JavaScript function node (--js-calendar).

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from cscore.hookspecs import hookimpl
+from cscore.jsonvalues import round_half_up
 from cscore.language.functions import ArgumentTypeError, EvalContext, FunctionSpec
 from cscore.language.types import (
     ANY,
@@ -21,12 +21,6 @@ from cscore.language.types import (
     Type,
     unify,
 )
-
-
-def round_half_up(value: float, digits: int = 2) -> float:
-    """Money rounding of CATALOG.md: 2 decimals, half up (never banker's rounding)."""
-    quantum = Decimal(1).scaleb(-digits)
-    return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP))
 
 
 def _same_ordered(args: Sequence[Type]) -> Type:
