@@ -96,3 +96,26 @@ def test_every_catalog_rule_of_ecommerce_is_implemented():
     )
     missing = [rule for rule in wanted if rule not in text]
     assert missing == []
+
+
+def test_readme_example_output_is_what_the_cli_prints(tmp_path):
+    """The `--explain` excerpt in README.md is the real output (docs stay in sync)."""
+    from click.testing import CliRunner
+
+    from cscore.cli import cli
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("--explain\n```\n```\n", 1)[1].split("    …", 1)[0]
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--db",
+            str(tmp_path / "x.db"),
+            "evaluate",
+            str(ROOT / "examples" / "return-request.json"),
+            "--explain",
+        ],
+    )
+    assert result.exit_code == 0
+    for line in shown.strip().splitlines():
+        assert line.rstrip() in result.output, line
