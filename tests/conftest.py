@@ -17,10 +17,10 @@ PUBLIC_CASES = ROOT.parent / "shared" / "domain" / "cases_public.json"
 
 
 def pytest_report_header() -> list[str]:
-    import durable_rules_engine  # noqa: F401 — the header says which engine build ran
-    import sqlite_utils
+    from importlib.metadata import version
 
-    return [f"cscore {cscore.__version__}, sqlite-utils {sqlite_utils.__version__}"]
+    packages = ("durable_rules", "pluggy", "pydantic", "sqlite-utils", "chinese-calendar")
+    return ["cscore " + cscore.__version__ + ", " + ", ".join(f"{p} {version(p)}" for p in packages)]
 
 
 @pytest.fixture(scope="session")
