@@ -20,7 +20,9 @@ def pytest_report_header() -> list[str]:
     from importlib.metadata import version
 
     packages = ("durable_rules", "pluggy", "pydantic", "sqlite-utils", "chinese-calendar")
-    return ["cscore " + cscore.__version__ + ", " + ", ".join(f"{p} {version(p)}" for p in packages)]
+    return [
+        "cscore " + cscore.__version__ + ", " + ", ".join(f"{p} {version(p)}" for p in packages)
+    ]
 
 
 @pytest.fixture(scope="session")
