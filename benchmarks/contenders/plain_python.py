@@ -158,8 +158,6 @@ class PlainPython:
                 missing.append("delivered_date")
             if request_type == "no_reason_return" and get("order_channel") is None:
                 missing.append("order_channel")
-            if request_type == "exchange" and get("quality_fault") is None:
-                missing.append("quality_fault")
             if request_s is None:
                 missing.append("request_date")
         elif request_type == "cancel":

@@ -429,7 +429,6 @@ def build(*, js_calendar: bool = False) -> dict[str, Any]:
                             "order_channel == null and request_type == 'no_reason_return'",
                         ),
                         ("order_status", "order_status == null and request_type == 'cancel'"),
-                        ("quality_fault", "quality_fault == null and request_type == 'exchange'"),
                         (
                             "request_date",
                             "request_date == null and (request_type in "
