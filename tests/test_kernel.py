@@ -205,8 +205,8 @@ def test_rule_action_that_raises_names_the_rule_and_place(rules_copy):
     path = rules_copy / "ecommerce" / "return.yaml"
     text = path.read_text(encoding="utf-8")
     text = text.replace(
-        "      refund_amount: goods_amount_paid + shipping_fee_paid",
-        "      refund_amount: goods_amount_paid / shipping_fee_paid",
+        "      refund_amount: goods_amount_paid + outbound_shipping_refund",
+        "      refund_amount: goods_amount_paid / outbound_shipping_refund",
     )
     path.write_text(text, encoding="utf-8")
     with Kernel(rules_dir=rules_copy, db=":memory:") as kernel:
@@ -216,7 +216,7 @@ def test_rule_action_that_raises_names_the_rule_and_place(rules_copy):
         with pytest.raises(RuleEvaluationError) as raised:
             kernel.evaluate(case)
         message = str(raised.value)
-        assert "rule ECOM-FEE-007" in message
+        assert "rule ECOM-RET-007" in message
         assert "rules/ecommerce/return.yaml:" in message
         assert "division by zero" in message
         assert kernel.store.count() == 0

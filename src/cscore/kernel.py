@@ -385,23 +385,47 @@ class Kernel:
 
 
 def _trace(results: list[tuple[str, Any, Any]]) -> list[TraceEntry]:
-    """The trace entries of every kind's fired rules (built when first read)."""
-    return [
-        TraceEntry.build(
-            rule=firing.rule.id,
-            name=firing.rule.name,
-            kind=kind,
-            ruleset=ruleset.key,
-            source=str(firing.rule.where),
-            set_values=to_json_dict(firing.values),
-            matched=to_json_dict(firing.matched),
-            overridden=firing.overridden,
-            overrides=firing.rule.overrides,
-            message=firing.rule.message,
-        )
-        for kind, ruleset, result in results
-        for firing in result.firings
-    ]
+    """The trace entries of every kind's fired rules (built when first read). A counting
+    rule of the calendar (COMMON-CAL-004…) is cited once per kind, after the first rule
+    whose values used it."""
+    entries = []
+    for kind, ruleset, result in results:
+        cited: set[str] = set()
+        for firing in result.firings:
+            rule = firing.rule
+            entries.append(
+                TraceEntry.build(
+                    rule=rule.id,
+                    name=rule.name,
+                    kind=kind,
+                    ruleset=ruleset.key,
+                    source=str(rule.where),
+                    set_values=to_json_dict(firing.values),
+                    matched=to_json_dict(firing.matched),
+                    overridden=firing.overridden,
+                    overrides=rule.overrides,
+                    message=rule.message,
+                )
+            )
+            for rule_id, name, function in rule.cites:
+                if rule_id in cited or rule_id == rule.id or not firing.values:
+                    continue
+                cited.add(rule_id)
+                entries.append(
+                    TraceEntry.build(
+                        rule=rule_id,
+                        name=name,
+                        kind=kind,
+                        ruleset=ruleset.key,
+                        source=f"calendar: {function}() used by {rule.id}",
+                        set_values={},
+                        matched={},
+                        overridden=[],
+                        overrides={},
+                        message=None,
+                    )
+                )
+    return entries
 
 
 def _jsonable(value: Any) -> Any:

@@ -31,6 +31,8 @@ FUNCTIONS = [
         (DATE, INTEGER),
         DATE,
         "COMMON-CAL-005: the date N calendar days later",
+        rule="COMMON-CAL-005",
+        rule_name="N日内 (自然日)",
     ),
     FunctionSpec(
         "add_working_days",
@@ -38,6 +40,8 @@ FUNCTIONS = [
         (DATE, INTEGER),
         DATE,
         "COMMON-CAL-004: the N-th working day after the date (the date itself not counted)",
+        rule="COMMON-CAL-004",
+        rule_name="N个工作日内 (当日不计入)",
     ),
     FunctionSpec(
         "add_working_hours",
@@ -45,6 +49,8 @@ FUNCTIONS = [
         (DATETIME, NUMBER),
         DATETIME,
         "COMMON-CAL-007: N working hours later (09:00–18:00 on working days)",
+        rule="COMMON-CAL-007",
+        rule_name="工作时间 09:00–18:00",
     ),
     FunctionSpec(
         "add_years",
@@ -52,6 +58,8 @@ FUNCTIONS = [
         (DATE, INTEGER),
         DATE,
         "COMMON-CAL-009: same month and day N years later (29 Feb → 28 Feb)",
+        rule="COMMON-CAL-009",
+        rule_name="按年计算 (2月29日 → 2月28日)",
     ),
     FunctionSpec(
         "next_working_day",
@@ -59,6 +67,8 @@ FUNCTIONS = [
         (DATE,),
         DATE,
         "the first working day after the date",
+        rule="COMMON-CAL-002",
+        rule_name="工作日 (含调休)",
     ),
     FunctionSpec(
         "next_working_day_if_rest",
@@ -66,6 +76,8 @@ FUNCTIONS = [
         (DATE,),
         DATE,
         "COMMON-CAL-006: the date itself if a working day, else the next working day",
+        rule="COMMON-CAL-006",
+        rule_name="末日顺延",
     ),
     FunctionSpec(
         "is_working_day",
@@ -73,6 +85,8 @@ FUNCTIONS = [
         (DATE,),
         BOOL,
         "COMMON-CAL-002: official working day (调休 included)",
+        rule="COMMON-CAL-002",
+        rule_name="工作日 (含调休)",
     ),
     FunctionSpec(
         "end_of_day",

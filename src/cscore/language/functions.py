@@ -60,6 +60,10 @@ class FunctionSpec:
     optional: int = 0  # how many trailing params may be left out
     constant: bool = False
     plugin: str = ""
+    # The catalog rule the function implements (e.g. COMMON-CAL-004) and its name: a
+    # rule that calls the function cites it in the trace.
+    rule: str = ""
+    rule_name: str = ""
 
     def result_type(self, args: Sequence[Type]) -> Type:
         """Check the argument types and return the result type (ArgumentTypeError if wrong)."""

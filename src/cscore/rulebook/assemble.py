@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cscore.errors import RuleFileError, RuleLoadError, did_you_mean
-from cscore.language.ast import BoolOp, Compare, ListExpr, Literal, Name, Node, names_in
+from cscore.language.ast import BoolOp, Call, Compare, ListExpr, Literal, Name, Node, names_in
 from cscore.language.checker import Scope, check_condition, check_value
 from cscore.language.compiler import compile_condition
 from cscore.language.functions import FunctionSpec
@@ -499,6 +499,7 @@ class _Assembler:
                     for name in sorted(draft.written_names)
                     if name in shadowed
                 },
+                cites=self.cited_rules(draft),
             )
             rules.append(rule)
             if engine_condition is False:
@@ -540,6 +541,29 @@ class _Assembler:
             shadowed=shadowed,
             warnings=tuple(self.warnings),
         )
+
+    def _calls(self, node: Node) -> list[str]:
+        names = []
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, Call):
+                names.append(current.name)
+            for child in ("left", "right", "operand"):
+                if hasattr(current, child):
+                    stack.append(getattr(current, child))
+            for children in ("args", "items", "operands"):
+                stack.extend(getattr(current, children, ()))
+        return names
+
+    def cited_rules(self, draft: _Draft) -> tuple[tuple[str, str, str], ...]:
+        cited: dict[str, tuple[str, str, str]] = {}
+        for _key, node, *_ in draft.sets:
+            for name in reversed(self._calls(node)):
+                spec = self.functions.get(name)
+                if spec is not None and spec.rule:
+                    cited.setdefault(spec.rule, (spec.rule, spec.rule_name, name))
+        return tuple(cited.values())
 
 
 class _Cycle(Exception):

@@ -41,6 +41,8 @@ class CompiledRule:
     message: str | None = None
     # common constants this rule uses that an industry file redefined: name -> file:line
     overrides: dict[str, str] = field(default_factory=dict)
+    # catalog rules of the functions its values call: (rule id, name, function)
+    cites: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass
