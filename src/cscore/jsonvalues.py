@@ -77,3 +77,17 @@ _CONVERTERS: dict[type, Any] = {
     tuple: lambda value: [to_json(item) for item in value],
     dict: lambda value: to_json_dict(value),
 }
+
+
+def as_received(value: Any) -> Any:
+    """Facts as a host would send them: dates as ISO text, nothing rounded (the decision
+    log keeps the case as received; rule cases read from YAML become what a host sends)."""
+    if isinstance(value, dt.date):  # datetime included
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(key): as_received(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [as_received(item) for item in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return repr(value)

@@ -24,14 +24,13 @@ from cscore.calendar import CHINA_TZ, HostCalendar, WorkCalendar
 from cscore.engine import Engine, RulesetClosed
 from cscore.errors import CaseError, PluginError, did_you_mean
 from cscore.industry import IndustrySpec
-from cscore.jsonvalues import to_json, to_json_dict
+from cscore.jsonvalues import as_received, to_json, to_json_dict
 from cscore.language.functions import EvalContext, FunctionSpec
 from cscore.models.case import ANNOTATION_KEYS, Case
 from cscore.models.decision import Decision, TraceEntry
 from cscore.models.outcomes import INVALID_INPUT
-from cscore.plugins import collect, make_plugin_manager, plugin_report
+from cscore.plugins import call_impl, collect, hookimpls, make_plugin_manager, plugin_report
 from cscore.rulebook.assemble import rules_version
-from cscore.rulebook.formats import RuleFormat
 from cscore.rulebook.library import ReloadReport, RuleLibrary, RuleRoot
 from cscore.rulebook.run import Evaluation
 from cscore.store import DecisionStore
@@ -103,8 +102,11 @@ class Kernel:
         self.last_reload: ReloadReport | None = None
         self._reload_lock = threading.Lock()
         self._versions: dict[tuple[str, ...], str] = {}  # rule set versions -> combined
+        # Looked up once: the per-case steps below call these for every evaluation.
+        self._enrichers = hookimpls(self.pm, "enrich_case")
+        self._observers = hookimpls(self.pm, "decision_made")
         # Only the default router answers route_case: read case.industry without a hook call.
-        self._default_routing = len(self.pm.hook.route_case.get_hookimpls()) == 1
+        self._default_routing = len(hookimpls(self.pm, "route_case")) == 1
 
     # setting up -----------------------------------------------------------------
 
@@ -264,9 +266,8 @@ class Kernel:
     ) -> dict[str, Any]:
         merged: dict[str, Any] = {}
         owners: dict[str, str] = {}
-        arguments = {"industry": industry, "facts": facts, "calendar": calendar}
-        for impl in self.pm.hook.enrich_case.get_hookimpls():
-            result = impl.function(*(arguments[name] for name in impl.argnames))
+        for impl in self._enrichers:
+            result = call_impl(impl, industry=industry, facts=facts, calendar=calendar)
             for key, value in (result or {}).items():
                 if key in owners:
                     raise PluginError(
@@ -302,7 +303,7 @@ class Kernel:
                 ruleset=f"{industry.key}.facts",
                 source=f"{model.__module__}.{model.__qualname__}",
                 set_values={"decision": INVALID_INPUT, "invalid_fields": [field]},
-                matched={field: to_json(_jsonable(values[field]))},
+                matched={field: to_json(as_received(values[field]))},
                 overridden=[],
                 overrides={},
                 message=f"{field}: {fields[field]}",
@@ -329,7 +330,7 @@ class Kernel:
                 "id": parsed.id,
                 "industry": parsed.industry,
                 "kinds": list(parsed.kinds) if parsed.kinds else None,
-                "facts": _jsonable(parsed.facts),
+                "facts": as_received(parsed.facts),
             }
             self.store.record(
                 envelope,
@@ -338,10 +339,9 @@ class Kernel:
                 duration_ms=(time.perf_counter() - started) * 1000,
                 as_of=None,
             )
-        for impl in self.pm.hook.decision_made.get_hookimpls():
-            arguments = {"case": parsed, "decision": decision}
+        for impl in self._observers:
             try:
-                impl.function(*(arguments[name] for name in impl.argnames))
+                call_impl(impl, case=parsed, decision=decision)
             except Exception:  # observers never cost the host its decision
                 logger.exception("decision_made observer %r failed", impl.plugin_name)
 
@@ -364,10 +364,6 @@ class Kernel:
         self._last_check = now
         if self.library.signature() != self._signature:
             self.reload()
-
-    @property
-    def rule_formats(self) -> list[RuleFormat]:
-        return self.formats
 
     # lifecycle ------------------------------------------------------------------
 
@@ -426,15 +422,3 @@ def _trace(results: list[tuple[str, Any, Any]]) -> list[TraceEntry]:
                     )
                 )
     return entries
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return repr(value)

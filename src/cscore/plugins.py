@@ -72,14 +72,24 @@ def _first_line(text: str) -> str:
     return " ".join(line.strip() for line in text.strip().splitlines() if line.strip())
 
 
+def hookimpls(pm: pluggy.PluginManager, hook_name: str) -> list[Any]:
+    """The implementations of a hook, in registration order."""
+    return list(reversed(getattr(pm.hook, hook_name).get_hookimpls()))
+
+
+def call_impl(impl: Any, **arguments: Any) -> Any:
+    """Call one implementation with the subset of the hook's arguments it declares, so
+    the kernel can tell which plugin returned what."""
+    return impl.function(*(arguments[name] for name in impl.argnames))
+
+
 def collect(pm: pluggy.PluginManager, hook_name: str) -> list[tuple[str, Any]]:
     """Call a ``register_*`` hook plugin by plugin; each item comes with its plugin name."""
     collected: list[tuple[str, Any]] = []
-    hook = getattr(pm.hook, hook_name)
-    for impl in reversed(hook.get_hookimpls()):  # registration order
+    for impl in hookimpls(pm, hook_name):
         items: list[Any] = []
         try:
-            impl.function(register=items.append)
+            call_impl(impl, register=items.append)
         except Exception as exc:  # a plugin's bug, reported with its name
             raise PluginError(f"plugin {impl.plugin_name!r}: {hook_name} failed: {exc}") from exc
         collected.extend((impl.plugin_name, item) for item in items)

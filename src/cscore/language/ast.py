@@ -7,6 +7,7 @@ error can point at the line inside a multi-line condition.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,15 +70,13 @@ class Call(Node):
     args: tuple[Node, ...]
 
 
-def names_in(node: Node) -> set[str]:
-    """Every name the expression reads (symbols and literals excluded)."""
-    found: set[str] = set()
+def walk(node: Node) -> Iterator[Node]:
+    """Every node of the expression, the node itself included."""
     stack = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, Name):
-            found.add(current.path)
-        elif isinstance(current, ListExpr):
+        yield current
+        if isinstance(current, ListExpr):
             stack.extend(current.items)
         elif isinstance(current, Unary):
             stack.append(current.operand)
@@ -87,7 +86,16 @@ def names_in(node: Node) -> set[str]:
             stack.extend(current.operands)
         elif isinstance(current, Call):
             stack.extend(current.args)
-    return found
+
+
+def names_in(node: Node) -> set[str]:
+    """Every name the expression reads (symbols and literals excluded)."""
+    return {current.path for current in walk(node) if isinstance(current, Name)}
+
+
+def calls_in(node: Node) -> list[str]:
+    """The functions the expression calls, outermost first."""
+    return [current.name for current in walk(node) if isinstance(current, Call)]
 
 
 _PRECEDENCE = {"or": 1, "and": 2, "not": 3, "compare": 4, "+": 5, "-": 5, "*": 6, "/": 6}

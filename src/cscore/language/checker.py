@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cscore.calendar import to_china_time
 from cscore.errors import did_you_mean
 from cscore.language.ast import Arith, BoolOp, Call, Compare, ListExpr, Literal, Name, Node, Unary
 from cscore.language.functions import ArgumentTypeError, EvalContext, FunctionSpec
@@ -306,8 +307,6 @@ class _Checker:
             if other.name == "date":
                 return Literal(node.pos, dt.date.fromisoformat(node.value)), DATE
             if other.name == "datetime":
-                from cscore.calendar import to_china_time
-
                 return Literal(
                     node.pos, to_china_time(dt.datetime.fromisoformat(node.value))
                 ), DATETIME

@@ -20,6 +20,7 @@ import datetime as dt
 from typing import Any
 
 from cscore.language.ast import Arith, BoolOp, Call, Compare, ListExpr, Literal, Name, Node, Unary
+from cscore.language.interpreter import Interpreter
 from cscore.language.parser import ExpressionError
 
 # durable_rules hangs when ~512 equality tests share one node (DURABLE.md); a list in a
@@ -203,8 +204,6 @@ def _operand(node: Node) -> Any:
 
 
 def _fold(node: Node) -> Any:
-    from cscore.language.interpreter import Interpreter
-
     try:
         return Interpreter({}).value(node, {})
     except (ArithmeticError, TypeError, ValueError) as exc:

@@ -38,6 +38,9 @@ NULL = Type("null")
 ANY = Type("any")
 ANY_LIST = Type("list", item=ANY)
 
+# The types a rule file may declare by name (`outputs: {x: {type: date}}`).
+BY_NAME = {t.name: t for t in (BOOL, INTEGER, NUMBER, STRING, DATE, DATETIME, DURATION, ANY_LIST)}
+
 NUMERIC = frozenset({"integer", "number"})
 ORDERED = frozenset({"integer", "number", "date", "datetime", "duration"})
 

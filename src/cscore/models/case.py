@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from cscore.errors import CaseError
+from cscore.models.construct import construct
 
 # Keys a case file may carry beside the envelope (cases_public.json adds the expected
 # answer); they are accepted and ignored, so a test case can be evaluated as it is.
@@ -67,10 +68,8 @@ class Case(BaseModel):
         ignored = tuple(sorted(k for k in raw if k not in ENVELOPE_KEYS))
         # Every field was checked above; constructing without re-validation keeps the
         # envelope cheap on the hot path of every evaluation.
-        case = cls.__new__(cls)
-        object.__setattr__(
-            case,
-            "__dict__",
+        return construct(
+            cls,
             {
                 "id": None if case_id is None else str(case_id),
                 "industry": industry,
@@ -79,10 +78,6 @@ class Case(BaseModel):
                 "ignored_keys": ignored,
             },
         )
-        object.__setattr__(case, "__pydantic_fields_set__", set(case.__dict__))
-        object.__setattr__(case, "__pydantic_extra__", None)
-        object.__setattr__(case, "__pydantic_private__", None)
-        return case
 
 
 def _kinds(raw: Mapping[str, Any]) -> tuple[str, ...] | None:

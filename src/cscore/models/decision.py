@@ -14,6 +14,8 @@ from pydantic import (
     model_serializer,
 )
 
+from cscore.models.construct import construct
+
 
 class TraceEntry(BaseModel):
     """One rule that fired: what it set and the values it matched."""
@@ -50,7 +52,7 @@ class TraceEntry(BaseModel):
         message: str | None,
     ) -> TraceEntry:
         """An entry from values the kernel already made JSON-ready (not re-validated)."""
-        return _fast_construct(
+        return construct(
             cls,
             {
                 "rule": rule,
@@ -65,18 +67,6 @@ class TraceEntry(BaseModel):
                 "message": message,
             },
         )
-
-
-def _fast_construct(cls: type[BaseModel], values: dict[str, Any], private: Any = None) -> Any:
-    """What ``model_construct`` does for a model without defaults to fill or extras, at a
-    fraction of its cost: the kernel builds ~10 of these per case from values it made
-    itself, so validating them again buys nothing."""
-    instance = cls.__new__(cls)
-    object.__setattr__(instance, "__dict__", values)
-    object.__setattr__(instance, "__pydantic_fields_set__", set(values))
-    object.__setattr__(instance, "__pydantic_extra__", None)
-    object.__setattr__(instance, "__pydantic_private__", private)
-    return instance
 
 
 TraceSource = Callable[[], list[TraceEntry]]
@@ -122,9 +112,9 @@ class Decision(BaseModel):
             "rules_version": rules_version,
         }
         if callable(trace):
-            return _fast_construct(cls, values, {"_trace_source": trace})
+            return construct(cls, values, {"_trace_source": trace})
         values["trace"] = trace
-        return _fast_construct(cls, values, {"_trace_source": None})
+        return construct(cls, values, {"_trace_source": None})
 
     def _settle_trace(self) -> None:
         private = self.__pydantic_private__

@@ -23,7 +23,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from cscore.errors import RuleFileError, RuleLoadError, did_you_mean
-from cscore.language.ast import BoolOp, Call, Compare, ListExpr, Literal, Name, Node, names_in
+from cscore.language.ast import (
+    BoolOp,
+    Compare,
+    ListExpr,
+    Literal,
+    Name,
+    Node,
+    calls_in,
+    names_in,
+)
 from cscore.language.checker import Scope, check_condition, check_value
 from cscore.language.compiler import compile_condition
 from cscore.language.functions import FunctionSpec
@@ -64,6 +73,9 @@ class _Draft:
     order: int = 0
     layer: int = 0
     written_names: frozenset[str] = frozenset()  # every name as written, before checking
+
+    def __post_init__(self) -> None:
+        self.written_names = frozenset(_reads(self))
 
 
 def assemble(
@@ -214,10 +226,7 @@ class _Assembler:
             if node is None:
                 return None
             sets.append((item.key, node, item.value, item.where))
-        written = names_in(condition) if condition is not None else set()
-        for _key, node, _text, _where in sets:
-            written |= names_in(node)
-        return _Draft(spec, file, condition, spec.when, sets, written_names=frozenset(written))
+        return _Draft(spec, file, condition, spec.when, sets)
 
     def value_node(self, raw: Any, where: Where, rule: str) -> Node | None:
         if isinstance(raw, str):
@@ -298,12 +307,7 @@ class _Assembler:
                 writers.setdefault(key, []).append(index)
         reads: list[set[str]] = []
         for draft in drafts:
-            names: set[str] = set()
-            if draft.condition is not None:
-                names |= names_in(draft.condition)
-            for _key, node, *_ in draft.sets:
-                names |= names_in(node)
-            read = {n for n in names if n in keys}
+            read = {n for n in draft.written_names if n in keys}
             for name in sorted(read):
                 if name not in writers and keys[name].default is NO_DEFAULT:
                     self.errors.append(
@@ -491,7 +495,7 @@ class _Assembler:
                     CompiledSet(k, n, key_types[k], w, compile_value(n, self.functions))
                     for k, n, _t, w in draft.sets
                 ),
-                reads=frozenset(n for n in _reads(draft) if n in keys),
+                reads=frozenset(n for n in draft.written_names if n in keys),
                 shown=tuple(shown),
                 message=draft.spec.message,
                 overrides={
@@ -542,24 +546,10 @@ class _Assembler:
             warnings=tuple(self.warnings),
         )
 
-    def _calls(self, node: Node) -> list[str]:
-        names = []
-        stack = [node]
-        while stack:
-            current = stack.pop()
-            if isinstance(current, Call):
-                names.append(current.name)
-            for child in ("left", "right", "operand"):
-                if hasattr(current, child):
-                    stack.append(getattr(current, child))
-            for children in ("args", "items", "operands"):
-                stack.extend(getattr(current, children, ()))
-        return names
-
     def cited_rules(self, draft: _Draft) -> tuple[tuple[str, str, str], ...]:
         cited: dict[str, tuple[str, str, str]] = {}
         for _key, node, *_ in draft.sets:
-            for name in reversed(self._calls(node)):
+            for name in reversed(calls_in(node)):
                 spec = self.functions.get(name)
                 if spec is not None and spec.rule:
                     cited.setdefault(spec.rule, (spec.rule, spec.rule_name, name))
@@ -573,6 +563,7 @@ class _Cycle(Exception):
 
 
 def _reads(draft: _Draft) -> set[str]:
+    """The names a rule's condition and values mention."""
     names: set[str] = set()
     if draft.condition is not None:
         names |= names_in(draft.condition)

@@ -15,12 +15,12 @@ same files through the plugin in :mod:`cscore.testing`.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cscore.errors import CaseError, CscoreError, RuleFileError, did_you_mean
+from cscore.jsonvalues import as_received
 from cscore.rulebook.formats import CASES_SUFFIX
 from cscore.rulebook.yamlsource import item_line, key_line, node_line, plain, read_yaml
 
@@ -125,8 +125,8 @@ def load_cases(file: Path, display: str | None = None) -> list[RuleCase]:
                 name=name,
                 industry=str(entry.get("industry") or industry),
                 kinds=kinds,
-                facts=_json_facts(facts),
-                expect={k: _json_facts(v) for k, v in expect.items()},
+                facts=as_received(facts),
+                expect={k: as_received(v) for k, v in expect.items()},
                 expect_rules=tuple(str(r) for r in plain(entry.get("expect_rules") or [])),
                 path=display,
                 line=line,
@@ -141,19 +141,6 @@ def _kinds(data: dict[str, Any], fallback: str | None) -> tuple[str, ...]:
     if data.get("kind"):
         return (str(data["kind"]),)
     return (fallback,) if fallback else ()
-
-
-def _json_facts(value: Any) -> Any:
-    """YAML reads 2026-03-09 as a date; a host sends the string. Tests send what hosts do."""
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _json_facts(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_facts(v) for v in value]
-    return value
 
 
 def run_case(kernel: Any, case: RuleCase) -> CaseResult:

@@ -18,7 +18,7 @@ from cscore.errors import RuleFileError, RuleLoadError
 from cscore.industry import IndustrySpec
 from cscore.language.functions import FunctionSpec
 from cscore.models.outcomes import KINDS
-from cscore.rulebook.assemble import CHUNK, RulesetSources, assemble
+from cscore.rulebook.assemble import RulesetSources, assemble
 from cscore.rulebook.compiled import CompiledRuleset
 from cscore.rulebook.formats import RuleFormat
 from cscore.rulebook.model import RuleFile
@@ -218,7 +218,9 @@ class RuleLibrary:
 
     def _swap(self, ruleset_key: tuple[str, str], ruleset: CompiledRuleset) -> None:
         assert self.engine is not None
-        budget = 4 * (len(ruleset.rules) + sum(ruleset.chunks)) + 16 + len(ruleset.rules) // CHUNK
+        # Each rule fires at most once (it matches one fact of its layer) and each layer
+        # settles once; four times that, and a loop is certain.
+        budget = 4 * (len(ruleset.rules) + ruleset.layer_count) + 16
         name = f"{ruleset.key}@{ruleset.version.removeprefix('sha256:')[:12]}"
         loaded = self.engine.load(name, ruleset.definition, action_budget=budget)
         previous = self._live.get(ruleset_key)

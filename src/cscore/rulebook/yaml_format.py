@@ -13,13 +13,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
 from cscore.errors import RuleFileError, did_you_mean
-from cscore.language.types import Type, enum
-from cscore.models.schema import language_type
+from cscore.language.types import BY_NAME, Type, enum
 from cscore.rulebook.model import (
     HIT_POLICIES,
     NO_DEFAULT,
@@ -49,7 +47,6 @@ RULE_KEYS = ("id", "name", "priority", "when", "set", "message", "replaces", "no
 REQUIRE_KEYS = ("id", "name", "when", "facts", "note", "source")
 CHECK_KEYS = ("id", "name", "when", "invalid", "message", "note", "source")
 KEY_SPEC_KEYS = ("hit", "default", "type", "note")
-TYPE_NAMES = ("bool", "integer", "number", "string", "date", "datetime", "duration", "list")
 
 
 def read_rule_file(file: Path, display: str) -> RuleFile:
@@ -165,19 +162,9 @@ class _Reader:
         if isinstance(raw, list):  # an enumeration: type: [a, b, c]
             return enum(str(v) for v in raw)
         name = str(raw)
-        if name not in TYPE_NAMES:
-            raise self.fail(line, f"'{key}': unknown type '{name}'{did_you_mean(name, TYPE_NAMES)}")
-        python: dict[str, Any] = {
-            "bool": bool,
-            "integer": int,
-            "number": float,
-            "string": str,
-            "list": list,
-            "date": dt.date,
-            "datetime": dt.datetime,
-            "duration": dt.timedelta,
-        }
-        return language_type(python[name])
+        if name not in BY_NAME:
+            raise self.fail(line, f"'{key}': unknown type '{name}'{did_you_mean(name, BY_NAME)}")
+        return BY_NAME[name]
 
     def read_section(
         self, data: dict[str, Any], name: str, allowed: tuple[str, ...], role: str
