@@ -397,7 +397,7 @@ def _trace(results: list[tuple[str, Any, Any]]) -> list[TraceEntry]:
                     ruleset=ruleset.key,
                     source=str(rule.where),
                     set_values=to_json_dict(firing.values),
-                    matched=to_json_dict(firing.matched),
+                    matched=to_json_dict(result.matched(firing)),
                     overridden=firing.overridden,
                     overrides=rule.overrides,
                     message=rule.message,

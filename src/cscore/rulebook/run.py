@@ -25,11 +25,10 @@ from cscore.rulebook.resolution import Candidate, Unavailable, settle
 
 @dataclass
 class Firing:
-    """A rule that fired, what it set, and what its condition matched."""
+    """A rule that fired and what it set."""
 
     rule: CompiledRule
     values: dict[str, Any]
-    matched: dict[str, Any]
     overridden: list[str] = field(default_factory=list)
 
 
@@ -37,7 +36,17 @@ class Firing:
 class Result:
     outcome: dict[str, Any]  # Python values, reported keys only
     firings: list[Firing]
-    values: dict[str, Any]  # every settled key (outputs and intermediate values)
+    values: dict[str, Any]  # the facts and every settled key
+
+    def matched(self, firing: Firing) -> dict[str, Any]:
+        """The values the rule's condition read. Read now rather than when the rule fired:
+        a condition reads only facts and values settled in earlier layers, which never
+        change afterwards, so the answer is the same and only a trace that is read pays."""
+        found = {}
+        for name in firing.rule.shown:
+            value = lookup(self.values, name)
+            found[name] = None if value is MISSING else value
+        return found
 
 
 def _unavailable(value: Any) -> list[str]:
@@ -109,11 +118,7 @@ class Evaluation:
                 raise RuleEvaluationError(f"{item.key}: {exc}", rule.id, str(item.where)) from exc
             computed[item.key] = value
             self.candidates.setdefault(item.key, []).append(Candidate(rule, value))
-        matched = {}
-        for name in rule.shown:
-            value = lookup(self.values, name)
-            matched[name] = None if value is MISSING else value
-        self.firings.append(Firing(rule, computed, matched))
+        self.firings.append(Firing(rule, computed))
 
     def settle_layer(self, layer: int) -> list[Fact] | None:
         for key in self.ruleset.settle.get(layer, ()):
