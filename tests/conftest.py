@@ -1,5 +1,6 @@
 """Shared fixtures: a kernel on the default rules, a scratch copy of the rules, the
-public cases of ../shared, and a clean default kernel for `cscore.evaluate`."""
+public example cases (a copy in tests/data, so a clone needs nothing beside it), and a
+clean default kernel for `cscore.evaluate`."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import cscore
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = ROOT / "rules"
-PUBLIC_CASES = ROOT.parent / "shared" / "domain" / "cases_public.json"
+PUBLIC_CASES = ROOT / "tests" / "data" / "cases_public.json"  # copied from the spec
 
 
 def pytest_report_header() -> list[str]:

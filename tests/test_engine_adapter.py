@@ -1,4 +1,4 @@
-"""Tests for the durable_rules adapter: every guard listed in /work/shared/DURABLE.md."""
+"""Tests for the durable_rules adapter: every guard of the measured pitfalls (DESIGN.md §5)."""
 
 from __future__ import annotations
 

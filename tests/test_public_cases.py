@@ -1,4 +1,4 @@
-"""The public example cases (../shared/domain/cases_public.json) give their expected
+"""The public example cases (tests/data/cases_public.json, the spec's examples) give their expected
 outcome fields through the Python API and through the command line."""
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def _assert_expected(case: dict, outcome: dict) -> None:
 
 
 def test_there_are_public_return_cases():
-    """The shared file holds e-commerce return cases for the checks below to run on."""
+    """The copied example file holds e-commerce return cases for the checks below to run on."""
     assert len(RETURN_CASES) >= 4
 
 
