@@ -13,12 +13,12 @@ import click
 import pytest
 from sqlite_utils import Database, Migrations
 
-from cscore import CaseError, PluginError, hookimpl, hookspecs
+from cscore import CaseError, PluginError, RuleLoadError, hookimpl, hookspecs
 from cscore.engine.durable import DurableEngine
-from cscore.industry import IndustrySpec
+from cscore.industry import IndustrySpec, RulePack
 from cscore.kernel import Kernel
 from cscore.language.functions import FunctionSpec
-from cscore.language.types import NUMBER
+from cscore.language.types import NUMBER, enum
 from cscore.models.facts import CommonFacts, Money
 from cscore.plugins import make_plugin_manager
 from cscore.rulebook.formats import RuleFormat
@@ -306,3 +306,98 @@ def test_load_plugins_allow_list(monkeypatch):
     monkeypatch.setenv("CSCORE_LOAD_PLUGINS", "ecommerce")
     with Kernel() as kernel:
         assert set(kernel.industries) == {"ecommerce"}
+
+
+ROUTING_RULES = """\
+outputs: {department: priority}
+rules:
+  - id: DEMO-R1
+    when: plan == gold
+    set: {department: network_ops}
+"""
+
+
+class RoutingIndustry:
+    """An industry whose routing sends cases to a department of its own."""
+
+    def __init__(self, rules_dir: Path, departments: list[str] | None) -> None:
+        self.rules_dir = rules_dir
+        self.departments = departments
+
+    @hookimpl
+    def register_industries(self, register):
+        outcomes = {}
+        if self.departments is not None:
+            outcomes = {"routing": {"department": enum(self.departments)}}
+        register(
+            IndustrySpec("isp", "宽带", DemoFacts, ("routing",), self.rules_dir, outcomes=outcomes)
+        )
+
+
+def test_a_plugin_declares_a_department_of_its_own(tmp_path):
+    """An industry adds `network_ops` to the common departments in its IndustrySpec;
+    the common pack's departments stay valid next to it."""
+    rules = demo_rules(tmp_path, ROUTING_RULES, "routing.yaml")
+    with Kernel(plugins=[RoutingIndustry(rules, ["network_ops"])], load_entrypoints=False) as k:
+        gold = k.evaluate({"industry": "isp", "facts": {"plan": "gold"}})
+        fault = k.evaluate({"industry": "isp", "facts": {"issue_type": "logistics"}})
+    assert gold.outcomes["routing"]["department"] == "network_ops"
+    assert fault.outcomes["routing"]["department"] == "warehouse_logistics"
+
+
+def test_a_value_no_one_declared_is_refused(tmp_path):
+    """Without the declaration the same rule fails to load, naming file:line and the
+    allowed values (a typo cannot reach a host)."""
+    rules = demo_rules(tmp_path, ROUTING_RULES, "routing.yaml")
+    with pytest.raises(RuleLoadError, match=r"routing\.yaml:5: rule DEMO-R1: .*network_ops"):
+        Kernel(plugins=[RoutingIndustry(rules, ["field_service"])], load_entrypoints=False)
+
+
+def test_hook_register_rule_packs(tmp_path):
+    """A plugin's pack named `common` replaces the built-in common pack, and another
+    pack is shared by every industry beside it."""
+    mine = tmp_path / "my_common"
+    mine.mkdir()
+    (mine / "routing.yaml").write_text(
+        "kinds: [routing]\noutputs: {department: priority}\n"
+        "rules:\n  - {id: MY-1, when: issue_type == refund, set: {department: cs_supervisor}}\n",
+        encoding="utf-8",
+    )
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "fee.yaml").write_text(
+        "kinds: [fee]\noutputs: {surcharge: priority}\n"
+        "rules:\n  - {id: X-1, when: plan == gold, set: {surcharge: 5}}\n",
+        encoding="utf-8",
+    )
+
+    class Packs:
+        @hookimpl
+        def register_rule_packs(self, register):
+            register(RulePack(key="common", path=mine))
+            register(RulePack(key="extra", path=extra, label="packs/extra"))
+
+    isp_rules = tmp_path / "isp"
+    isp_rules.mkdir()
+    (isp_rules / "routing.yaml").write_text("outputs: {department: priority}\n", encoding="utf-8")
+    plugins = [
+        RoutingIndustry(isp_rules, None),
+        DemoIndustry(demo_rules(tmp_path, FEE_RULES)),
+        Packs(),
+    ]
+    with Kernel(plugins=plugins, load_entrypoints=False) as kernel:
+        refund = kernel.evaluate({"industry": "isp", "facts": {"issue_type": "refund"}})
+        fee = kernel.evaluate({"industry": "demo", "facts": {"plan": "gold"}})
+    assert refund.outcomes["routing"] == {"department": "cs_supervisor"}  # not finance
+    assert fee.outcomes["fee"]["surcharge"] == 5
+    assert any(entry.source.startswith("packs/extra/fee.yaml:") for entry in fee.trace)
+
+
+def test_two_plugins_registering_one_pack_is_an_error(tmp_path):
+    class Pack:
+        @hookimpl
+        def register_rule_packs(self, register):
+            register(RulePack(key="shared", path=tmp_path))
+
+    with pytest.raises(PluginError, match="rule pack 'shared' is registered by both"):
+        Kernel(plugins=[Pack(), Pack()], load_entrypoints=False)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from cscore.calendar import WorkCalendar
     from cscore.engine import Engine
-    from cscore.industry import IndustrySpec
+    from cscore.industry import IndustrySpec, RulePack
     from cscore.language.functions import FunctionSpec
     from cscore.models.case import Case
     from cscore.models.decision import Decision
@@ -40,6 +40,21 @@ def register_industries(register: Callable[[IndustrySpec], None]) -> None:
     Two plugins registering the same key is an error naming both.
 
     :param register: call once per industry.
+    """
+
+
+@hookspec
+def register_rule_packs(register: Callable[[RulePack], None]) -> None:
+    """Contribute rule files shared by every industry: ``register(RulePack(key="common",
+    path=...))``.
+
+    The common service rules (channels, tickets, escalation ladder, VIP) arrive this way
+    from a built-in plugin. A pack registered by another plugin under the same key
+    replaces the built-in one; two non-built-in plugins registering one key is an error
+    naming both. A kernel's ``rules_dir`` with a ``<key>/`` folder overrides a pack's
+    files as it does an industry's.
+
+    :param register: call once per pack.
     """
 
 

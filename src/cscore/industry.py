@@ -1,4 +1,4 @@
-"""What a plugin declares to teach the kernel a line of business."""
+"""What a plugin declares to teach the kernel a line of business, or a shared rule pack."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ from cscore.language.types import Type
 from cscore.models.facts import FactsModel
 from cscore.models.schema import fact_types
 
+# kind -> outcome field -> its type (an enumeration lists the values hosts may receive)
+OutcomeVocabulary = Mapping[str, Mapping[str, Type]]
+
 
 @dataclass(frozen=True)
 class IndustrySpec:
@@ -24,6 +27,11 @@ class IndustrySpec:
     :param rules_dir: its default rule files (``<kind>.yaml``, tables, ``*.cases.yaml``).
     :param derived_facts: facts its ``enrich_case`` adds, as a pydantic model whose
         fields name and type them (so rule files can use them and be type-checked).
+    :param outcomes: the outcome fields of each kind and their types, as hosts receive
+        them: ``{"return": {"decision": enum(["return", "reject"]), ...}}``. A rule that
+        sets a declared field to anything else fails to load. Enumerations add to those
+        of the shared rule packs (a department of its own next to the common ones); the
+        kernel adds ``needs_info``/``invalid_input`` and the data-quality fields itself.
     """
 
     key: str
@@ -33,6 +41,7 @@ class IndustrySpec:
     rules_dir: Path
     derived_facts: type[BaseModel] | None = None
     description: str = ""
+    outcomes: OutcomeVocabulary = field(default_factory=dict)
     plugin: str = field(default="", compare=False)
 
     def fact_types(self) -> Mapping[str, Type]:
@@ -41,3 +50,29 @@ class IndustrySpec:
         if self.derived_facts is not None:
             types.update(fact_types(self.derived_facts))
         return types
+
+
+@dataclass(frozen=True)
+class RulePack:
+    """Rule files shared by every industry (``register_rule_packs`` hook), such as the
+    common service rules: channels, tickets, escalation ladder, VIP.
+
+    Each file says which kinds it serves (``kinds: [...]`` or ``all``); an industry's own
+    files may redefine a pack's constants or ``replaces:`` one of its rules. A pack
+    registered by an installed plugin under the same key as a built-in one replaces it.
+
+    :param key: a short name shown in traces and errors, e.g. ``"common"``.
+    :param path: the folder of its rule files.
+    :param label: how its paths are shown (default ``rules/<key>``).
+    """
+
+    key: str
+    path: Path
+    name: str = ""
+    label: str = ""
+    description: str = ""
+    plugin: str = field(default="", compare=False)
+
+    @property
+    def shown_as(self) -> str:
+        return self.label or f"rules/{self.key}"

@@ -23,13 +23,20 @@ import cscore
 from cscore.calendar import CHINA_TZ, HostCalendar, WorkCalendar
 from cscore.engine import Engine, RulesetClosed
 from cscore.errors import CaseError, PluginError, did_you_mean
-from cscore.industry import IndustrySpec
+from cscore.industry import IndustrySpec, RulePack
 from cscore.jsonvalues import as_received, to_json, to_json_dict
 from cscore.language.functions import EvalContext, FunctionSpec
 from cscore.models.case import ANNOTATION_KEYS, Case
 from cscore.models.decision import Decision, TraceEntry
 from cscore.models.outcomes import INVALID_INPUT
-from cscore.plugins import call_impl, collect, hookimpls, make_plugin_manager, plugin_report
+from cscore.plugins import (
+    DEFAULT_PLUGINS,
+    call_impl,
+    collect,
+    hookimpls,
+    make_plugin_manager,
+    plugin_report,
+)
 from cscore.rulebook.assemble import rules_version
 from cscore.rulebook.library import ReloadReport, RuleLibrary, RuleRoot
 from cscore.rulebook.run import Evaluation
@@ -38,18 +45,12 @@ from cscore.store import DecisionStore
 logger = logging.getLogger("cscore")
 
 
-def default_common_rules() -> Path:
-    """The common pack: bundled in the wheel, or the repository's rules/common."""
-    package = Path(cscore.__file__).parent
-    bundled = package / "default_rules" / "common"
-    return bundled if bundled.is_dir() else package.parents[1] / "rules" / "common"
-
-
 class Kernel:
     """Evaluates cases with the installed plugins and their rule files.
 
-    :param rules_dir: a folder with ``common/`` and ``<industry>/`` sub-folders that
-        replace the default rule files of the industries it has a folder for.
+    :param rules_dir: a folder with ``<pack>/`` (``common/``) and ``<industry>/``
+        sub-folders that replace the default rule files of the packs and industries it
+        has a folder for.
     :param db: the decision log (a path, or ``":memory:"``); ``None``: no log.
     :param plugins: plugin objects to register besides the installed ones.
     :param load_entrypoints: discover installed plugins (entry-point group ``cscore``).
@@ -72,6 +73,7 @@ class Kernel:
     ) -> None:
         self.pm: pluggy.PluginManager = make_plugin_manager(plugins, load_entrypoints)
         self.industries = self._collect_industries()
+        self.packs = self._collect_packs()
         self.functions = self._collect_functions()
         self.formats = [item for _plugin, item in collect(self.pm, "register_rule_formats")]
         engine: Engine | None = self.pm.hook.create_engine()
@@ -113,6 +115,25 @@ class Kernel:
     def _collect_industries(self) -> dict[str, IndustrySpec]:
         return self._collect_unique("register_industries", "key", "industry")
 
+    def _collect_packs(self) -> dict[str, RulePack]:
+        """Shared rule packs by key; a built-in pack gives way to a plugin's of that key."""
+        found: dict[str, RulePack] = {}
+        for plugin, pack in collect(self.pm, "register_rule_packs"):
+            object.__setattr__(pack, "plugin", plugin)
+            previous = found.get(pack.key)
+            if previous is not None:
+                if previous.plugin in DEFAULT_PLUGINS:
+                    found[pack.key] = pack  # hookimpls are in registration order
+                    continue
+                if plugin in DEFAULT_PLUGINS:
+                    continue
+                raise PluginError(
+                    f"rule pack '{pack.key}' is registered by both {previous.plugin!r} and "
+                    f"{plugin!r}"
+                )
+            found[pack.key] = pack
+        return found
+
     def _collect_functions(self) -> dict[str, FunctionSpec]:
         return self._collect_unique("register_functions", "name", "rule function")
 
@@ -129,20 +150,21 @@ class Kernel:
             found[name] = spec
         return found
 
-    def _roots(self, rules_dir: str | Path | None) -> tuple[RuleRoot, dict[str, RuleRoot]]:
-        common = RuleRoot(default_common_rules(), "rules/common")
+    def _roots(self, rules_dir: str | Path | None) -> tuple[list[RuleRoot], dict[str, RuleRoot]]:
+        packs = {key: RuleRoot(pack.path, pack.shown_as) for key, pack in self.packs.items()}
         roots = {
             key: RuleRoot(spec.rules_dir, f"rules/{key}") for key, spec in self.industries.items()
         }
         if rules_dir is not None:
             base = Path(rules_dir)
             label = str(rules_dir).rstrip("/\\") or "."
-            if (base / "common").is_dir():
-                common = RuleRoot(base / "common", f"{label}/common")
+            for key in packs:
+                if (base / key).is_dir():
+                    packs[key] = RuleRoot(base / key, f"{label}/{key}")
             for key in self.industries:
                 if (base / key).is_dir():
                     roots[key] = RuleRoot(base / key, f"{label}/{key}")
-        return common, roots
+        return list(packs.values()), roots
 
     # evaluating -----------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cscore.errors import RuleFileError, RuleLoadError, did_you_mean
@@ -39,7 +39,7 @@ from cscore.language.functions import FunctionSpec
 from cscore.language.interpreter import compile_value
 from cscore.language.parser import ExpressionError, parse
 from cscore.language.types import ANY, STRING, Type, list_of, unify
-from cscore.models.outcomes import outcome_type
+from cscore.models.outcomes import DATA_OUTCOMES, merge_declared
 from cscore.rulebook.compiled import CompiledRule, CompiledRuleset, CompiledSet
 from cscore.rulebook.model import NO_DEFAULT, ConstantSpec, KeySpec, RuleFile, RuleSpec, Where
 from cscore.rulebook.yamlsource import line_offset
@@ -58,7 +58,8 @@ class RulesetSources:
     industry: str
     kind: str
     own: Sequence[RuleFile]  # the industry's files for this kind
-    shared: Sequence[RuleFile]  # the common pack's files for this kind
+    shared: Sequence[RuleFile]  # the shared rule packs' files for this kind
+    outcomes: Mapping[str, Type] = field(default_factory=dict)  # the industry's vocabulary
 
 
 @dataclass
@@ -176,6 +177,17 @@ class _Assembler:
                             f"'{previous.hit}' at {previous.where}",
                         )
                     )
+                if previous is not None and previous.type is not None:
+                    merged = merge_declared(previous.type, spec.type)
+                    if merged is None:
+                        self.errors.append(
+                            self.fail(
+                                spec.where,
+                                f"'{name}' is declared a {spec.type} here but a "
+                                f"{previous.type} at {previous.where}",
+                            )
+                        )
+                    spec = replace(spec, type=merged or spec.type)
                 keys[name] = spec
         for name in DATA_KEYS:
             keys.setdefault(name, KeySpec(name, "collect", Where(self.sources.key, 0), True))
@@ -367,9 +379,19 @@ class _Assembler:
         constants: Mapping[str, ConstantSpec],
         layer_count: int,
     ) -> dict[str, Type]:
-        declared: dict[str, Type | None] = {
-            key: spec.type or outcome_type(self.sources.kind, key) for key, spec in keys.items()
-        }
+        declared: dict[str, Type | None] = {}
+        for key, spec in keys.items():
+            vocabulary = merge_declared(self.sources.outcomes.get(key), DATA_OUTCOMES.get(key))
+            merged = merge_declared(spec.type, vocabulary)
+            if merged is None and spec.type is not None and vocabulary is not None:
+                self.errors.append(
+                    self.fail(
+                        spec.where,
+                        f"'{key}' is declared a {spec.type} here, but {self.sources.industry} "
+                        f"reports it as a {vocabulary}",
+                    )
+                )
+            declared[key] = merged
         inferred: dict[str, Type] = {}
         scope = Scope(
             facts=self.fact_types,

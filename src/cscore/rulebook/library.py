@@ -1,7 +1,8 @@
 """Finds, reads, compiles and serves the rule sets of every industry; reloads them.
 
-A rule set is the files of one industry and kind plus the common pack's files for that
-kind. Reloading re-reads only files that changed, recompiles only the rule sets they
+A rule set is the files of one industry and kind plus the files of the shared rule
+packs (the common pack, and any other a plugin registers) for that kind. Reloading
+re-reads only files that changed, recompiles only the rule sets they
 belong to, and swaps each one in whole; a broken edit leaves the last good version
 serving and is reported with file:line.
 """
@@ -17,7 +18,6 @@ from cscore.engine import Engine, EngineRuleset
 from cscore.errors import RuleFileError, RuleLoadError
 from cscore.industry import IndustrySpec
 from cscore.language.functions import FunctionSpec
-from cscore.models.outcomes import KINDS
 from cscore.rulebook.assemble import RulesetSources, assemble
 from cscore.rulebook.compiled import CompiledRuleset
 from cscore.rulebook.formats import RuleFormat
@@ -65,14 +65,14 @@ class RuleLibrary:
     def __init__(
         self,
         industries: Mapping[str, IndustrySpec],
-        common: RuleRoot | None,
+        packs: Iterable[RuleRoot],
         industry_roots: Mapping[str, RuleRoot],
         formats: Iterable[RuleFormat],
         functions: Mapping[str, FunctionSpec],
         engine: Engine | None,
     ) -> None:
         self.industries = industries
-        self.common = common
+        self.packs = list(packs)  # shared by every industry, in registration order
         self.industry_roots = industry_roots
         self.formats = list(formats)
         self.functions = functions
@@ -103,7 +103,7 @@ class RuleLibrary:
         return tuple(entries)
 
     def roots(self) -> list[RuleRoot]:
-        return [r for r in [self.common, *self.industry_roots.values()] if r is not None]
+        return [*self.packs, *self.industry_roots.values()]
 
     def read(self, root: RuleRoot, file: Path) -> RuleFile:
         stat = file.stat()
@@ -140,9 +140,12 @@ class RuleLibrary:
         """Compile what can be compiled. A rule set whose files could not all be read is
         left out: compiled without one of its files it would silently lose rules."""
         before = len(errors)
-        common_files = self.read_root(self.common, errors)
+        common_files = [f for pack in self.packs for f in self.read_root(pack, errors)]
         common_broken = len(errors) > before
-        common_kinds = {f.path: self.kinds_of(f, KINDS, errors, common=True) for f in common_files}
+        every_kind = {kind for industry in self.industries.values() for kind in industry.kinds}
+        common_kinds = {
+            f.path: self.kinds_of(f, every_kind, errors, common=True) for f in common_files
+        }
         compiled: dict[tuple[str, str], CompiledRuleset] = {}
         for key, industry in self.industries.items():
             before = len(errors)
@@ -156,6 +159,7 @@ class RuleLibrary:
                     key=f"{key}.{kind}",
                     industry=key,
                     kind=kind,
+                    outcomes=industry.outcomes.get(kind, {}),
                     own=[f for f in own_files if kind in own_kinds[f.path]],
                     shared=[
                         f
@@ -180,7 +184,9 @@ class RuleLibrary:
         if file.kinds is not None:
             line = file.kinds_where.line if file.kinds_where else None
             for kind in file.kinds:
-                if kind not in allowed:
+                # A pack serves whichever industries are installed: a kind none of
+                # them has is simply unused by this kernel.
+                if kind not in allowed and not common:
                     errors.append(
                         RuleFileError(
                             file.path,

@@ -10,10 +10,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from cscore import hookimpl
-from cscore.industry import IndustrySpec
+from cscore.plugin import IndustrySpec, hookimpl
 from cscore_ecommerce.enrich import order_line_totals
 from cscore_ecommerce.models import EcommerceDerived, EcommerceFacts
+from cscore_ecommerce.outcomes import OUTCOMES
 
 __version__ = "0.1.0"
 
@@ -39,6 +39,7 @@ def register_industries(register: Callable[[IndustrySpec], None]) -> None:
             kinds=KINDS,
             rules_dir=default_rules_dir(),
             derived_facts=EcommerceDerived,
+            outcomes=OUTCOMES,
             description="returns, refunds, shipping fees, dispatch, warranty, escalation",
         )
     )

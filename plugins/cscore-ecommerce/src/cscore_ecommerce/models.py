@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from cscore.models.facts import (
+from cscore.plugin import (
     CommonFacts,
     Count,
     Day,

@@ -1,0 +1,98 @@
+"""The public surface for plugin authors: everything docs/plugins.md uses, in one place.
+
+::
+
+    from cscore.plugin import CommonFacts, IndustrySpec, hookimpl, enum
+
+Names imported from here are the plugin contract: they keep their meaning across
+minor releases. Modules behind them (``cscore.industry``, ``cscore.language.*``,
+``cscore.models.*``) are internal and may move.
+"""
+
+from __future__ import annotations
+
+from cscore.calendar import CHINA_TZ, HostCalendar, WorkCalendar, to_china_time
+from cscore.errors import CaseError, PluginError, RuleFileError
+from cscore.hookspecs import hookimpl
+from cscore.industry import IndustrySpec, OutcomeVocabulary, RulePack
+from cscore.language.functions import ArgumentTypeError, EvalContext, FunctionSpec
+from cscore.language.types import (
+    ANY,
+    ANY_LIST,
+    BOOL,
+    DATE,
+    DATETIME,
+    DURATION,
+    INTEGER,
+    NUMBER,
+    STRING,
+    Type,
+    enum,
+    list_of,
+)
+from cscore.models.case import Case
+from cscore.models.decision import Decision, TraceEntry
+from cscore.models.facts import (
+    Amount,
+    CommonFacts,
+    Count,
+    Day,
+    FactsModel,
+    Flag,
+    Money,
+    Text,
+    Timestamp,
+)
+from cscore.models.outcomes import INVALID_INPUT, NEEDS_INFO
+from cscore.rulebook.formats import RuleFormat
+from cscore.rulebook.model import ConstantSpec, KeySpec, RuleFile, RuleSpec, SetSpec, Where
+
+__all__ = [
+    "ANY",
+    "ANY_LIST",
+    "BOOL",
+    "CHINA_TZ",
+    "DATE",
+    "DATETIME",
+    "DURATION",
+    "INTEGER",
+    "INVALID_INPUT",
+    "NEEDS_INFO",
+    "NUMBER",
+    "STRING",
+    "Amount",
+    "ArgumentTypeError",
+    "Case",
+    "CaseError",
+    "CommonFacts",
+    "ConstantSpec",
+    "Count",
+    "Day",
+    "Decision",
+    "EvalContext",
+    "FactsModel",
+    "Flag",
+    "FunctionSpec",
+    "HostCalendar",
+    "IndustrySpec",
+    "KeySpec",
+    "Money",
+    "OutcomeVocabulary",
+    "PluginError",
+    "RuleFile",
+    "RuleFileError",
+    "RuleFormat",
+    "RulePack",
+    "RuleSpec",
+    "SetSpec",
+    "Text",
+    "Timestamp",
+    "TraceEntry",
+    "Type",
+    "Where",
+    "WorkCalendar",
+    "enum",
+    "hookimpl",
+    "list_of",
+    "to_china_time",
+]
