@@ -5,6 +5,7 @@ needs_info outcomes for bad facts, and a clear error when a rule fails."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -286,3 +287,42 @@ def test_decision_can_be_built_and_validated_like_any_model():
     decision = Decision.model_validate(data)
     assert decision.trace[0].set_values == {"decision": "return"}
     assert decision.model_dump(mode="json")["trace"][0]["set"] == {"decision": "return"}
+
+
+def test_a_typo_inside_a_nested_fact_is_a_warning_with_a_suggestion(kernel):
+    """`condition.tag_intact` is reported like a top-level unknown fact; the value is
+    ignored (so the case is decided as if the condition were not reported)."""
+    case = return_case(condition={"packaging_opened": True, "tag_intact": False})
+    decision = kernel.evaluate(case)
+    assert (
+        "unknown fact 'condition.tag_intact' ignored (did you mean 'tags_intact'?)"
+        in decision.warnings
+    )
+    assert decision.outcomes["return"]["decision"] == "return"
+
+
+def test_an_extra_key_in_the_holiday_calendar_does_not_invalidate_the_case(kernel):
+    calendar = {
+        "authoritative_range": ["2026-03-01", "2026-03-31"],
+        "non_working_days": ["2026-03-09"],
+        "note": "shop closed for inventory",
+    }
+    decision = kernel.evaluate(return_case(holiday_calendar=calendar))
+    assert decision.outcomes["return"]["return_deadline"] == "2026-03-10"
+    assert any("'holiday_calendar.note'" in warning for warning in decision.warnings)
+
+
+def test_unknown_keys_in_order_lines_name_the_line(kernel):
+    items = [{"list_price": 100, "qty": 1, "returned": True, "colour": "red"}]
+    decision = kernel.evaluate(return_case(items=items, goods_amount_paid=100.0))
+    assert any("'items[0].colour'" in warning for warning in decision.warnings)
+
+
+def test_thousands_of_unknown_keys_stay_cheap_and_are_summarised(kernel):
+    facts = {f"stray_{n}": n for n in range(5000)}
+    case = return_case(**facts)
+    started = time.perf_counter()
+    decision = kernel.evaluate(case)
+    assert time.perf_counter() - started < 1.0
+    assert decision.outcomes["return"]["decision"] == "return"
+    assert "4980 more unknown facts ignored" in decision.warnings

@@ -29,6 +29,7 @@ from cscore.language.functions import EvalContext, FunctionSpec
 from cscore.models.case import ANNOTATION_KEYS, Case
 from cscore.models.decision import Decision, TraceEntry
 from cscore.models.outcomes import INVALID_INPUT
+from cscore.models.unknown import unknown_fact_warnings
 from cscore.plugins import (
     DEFAULT_PLUGINS,
     call_impl,
@@ -181,10 +182,7 @@ class Kernel:
         extra = [key for key in parsed.ignored_keys if key not in ANNOTATION_KEYS]
         if extra:
             warnings.append(f"case keys ignored: {', '.join(extra)}")
-        model_fields = industry.facts_model.model_fields
-        for name in parsed.facts:
-            if name not in model_fields:
-                warnings.append(f"unknown fact '{name}' ignored{did_you_mean(name, model_fields)}")
+        warnings.extend(unknown_fact_warnings(industry.facts_model, parsed.facts))
         if self.last_reload is not None and not self.last_reload.ok:
             warnings.extend(
                 f"rules not reloaded, previous version serving: {error}"

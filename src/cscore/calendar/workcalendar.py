@@ -47,7 +47,8 @@ class HostCalendar(BaseModel):
     ``non_working_days``, or it is a Saturday/Sunday not listed in ``adjusted_working_days``.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Unknown keys are ignored with a warning, like any unknown fact (models.unknown).
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     authoritative_range: tuple[date, date]
     non_working_days: tuple[date, ...] = ()

@@ -1,0 +1,80 @@
+"""Facts a host sent that its industry's model does not know, at any depth.
+
+An unknown key is ignored with a warning (and a did-you-mean), whether it stands at the
+top of ``facts`` or inside a nested fact such as ``condition`` or an order line: a
+typo like ``condition.tag_intact`` must not pass silently, and an extra ``note`` in
+``holiday_calendar`` must not make the whole case invalid.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pydantic import BaseModel
+
+from cscore.errors import did_you_mean
+
+# Suggestions cost a fuzzy search each: only the first few unknown keys get one, so a
+# case with thousands of stray keys costs no more than one with a handful.
+SUGGESTION_LIMIT = 10
+LISTED_LIMIT = 20
+
+
+def unknown_fact_warnings(model: type[BaseModel], facts: Mapping[str, Any]) -> list[str]:
+    """One warning per unknown fact (path with dots, list items as ``items[0]``)."""
+    warnings: list[str] = []
+    found = 0
+    for path, name, known in _unknown(model, facts, ""):
+        found += 1
+        if found <= LISTED_LIMIT:
+            hint = did_you_mean(name, known) if found <= SUGGESTION_LIMIT else ""
+            warnings.append(f"unknown fact '{path}' ignored{hint}")
+    if found > LISTED_LIMIT:
+        warnings.append(f"{found - LISTED_LIMIT} more unknown facts ignored")
+    return warnings
+
+
+def _unknown(
+    model: type[BaseModel], values: Mapping[str, Any], prefix: str
+) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+    fields = model.model_fields
+    for key, value in values.items():
+        name = str(key)
+        field = fields.get(name)
+        if field is None:
+            yield prefix + name, name, fields
+            continue
+        nested = _nested_model(field.annotation)
+        if nested is None:
+            continue
+        item_model, is_list = nested
+        if is_list and isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, Mapping):
+                    yield from _unknown(item_model, item, f"{prefix}{name}[{index}].")
+        elif not is_list and isinstance(value, Mapping):
+            yield from _unknown(item_model, value, f"{prefix}{name}.")
+
+
+def _nested_model(annotation: Any) -> tuple[type[BaseModel], bool] | None:
+    """The model of a nested fact (or of a list's items), unwrapping Optional/Annotated."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(args) != 1:
+                return None
+            annotation = args[0]
+        elif origin in (list, tuple):
+            args = [a for a in typing.get_args(annotation) if a is not Ellipsis]
+            inner = _nested_model(args[0]) if args else None
+            return (inner[0], True) if inner is not None and not inner[1] else None
+        elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return annotation, False
+        else:
+            return None
