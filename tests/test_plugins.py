@@ -312,6 +312,7 @@ ROUTING_RULES = """\
 outputs: {department: priority}
 rules:
   - id: DEMO-R1
+    priority: 20
     when: plan == gold
     set: {department: network_ops}
 """
@@ -349,7 +350,7 @@ def test_a_value_no_one_declared_is_refused(tmp_path):
     """Without the declaration the same rule fails to load, naming file:line and the
     allowed values (a typo cannot reach a host)."""
     rules = demo_rules(tmp_path, ROUTING_RULES, "routing.yaml")
-    with pytest.raises(RuleLoadError, match=r"routing\.yaml:5: rule DEMO-R1: .*network_ops"):
+    with pytest.raises(RuleLoadError, match=r"routing\.yaml:6: rule DEMO-R1: .*network_ops"):
         Kernel(plugins=[RoutingIndustry(rules, ["field_service"])], load_entrypoints=False)
 
 

@@ -32,15 +32,18 @@ from cscore.language.ast import (
     Node,
     calls_in,
     names_in,
+    render,
 )
 from cscore.language.checker import Scope, check_condition, check_value
 from cscore.language.compiler import compile_condition
+from cscore.language.exclusive import exclusive
 from cscore.language.functions import FunctionSpec
 from cscore.language.interpreter import compile_value
 from cscore.language.parser import ExpressionError, parse
 from cscore.language.types import ANY, STRING, Type, list_of, unify
 from cscore.models.outcomes import DATA_OUTCOMES, merge_declared
 from cscore.rulebook.compiled import CompiledRule, CompiledRuleset, CompiledSet
+from cscore.rulebook.rowgroups import row_groups
 from cscore.rulebook.model import NO_DEFAULT, ConstantSpec, KeySpec, RuleFile, RuleSpec, Where
 from cscore.rulebook.yamlsource import line_offset
 
@@ -117,11 +120,14 @@ class _Assembler:
             draft.order = order
         self.check_set_keys(drafts, keys)
         self.stop_on_errors()
-        layers = self.layer(drafts, keys)
+        groups = row_groups(([key for key, *_ in d.sets] for d in drafts), keys)
+        layers = self.layer(drafts, keys, groups)
         self.stop_on_errors()
         key_types = self.check_types(drafts, keys, constants, layers)
         self.stop_on_errors()
-        return self.compile(drafts, keys, key_types, constants, shadowed)
+        self.check_ties(drafts, keys, groups)
+        self.stop_on_errors()
+        return self.compile(drafts, keys, key_types, constants, shadowed, groups)
 
     def stop_on_errors(self) -> None:
         if self.errors:
@@ -312,11 +318,22 @@ class _Assembler:
 
     # 3. layers -------------------------------------------------------------------
 
-    def layer(self, drafts: list[_Draft], keys: Mapping[str, KeySpec]) -> int:
+    def layer(
+        self,
+        drafts: list[_Draft],
+        keys: Mapping[str, KeySpec],
+        groups: Mapping[str, frozenset[str]],
+    ) -> int:
         writers: dict[str, list[int]] = {}
         for index, draft in enumerate(drafts):
             for key, *_ in draft.sets:
                 writers.setdefault(key, []).append(index)
+        # A key of a row group is settled with its whole group, so its readers wait for
+        # every writer of the group.
+        group_writers = {
+            key: sorted({w for member in group for w in writers.get(member, [])})
+            for key, group in groups.items()
+        }
         reads: list[set[str]] = []
         for draft in drafts:
             read = {n for n in draft.written_names if n in keys}
@@ -343,7 +360,7 @@ class _Assembler:
             visiting.append(index)
             level = 0
             for name in reads[index]:
-                for writer in writers.get(name, []):
+                for writer in group_writers.get(name) or writers.get(name, []):
                     level = max(level, visit(writer) + 1)
             visiting.pop()
             depth[index] = level
@@ -470,6 +487,48 @@ class _Assembler:
             checked_sets.append((key, checked, text, where))
         draft.sets = checked_sets
 
+    def check_ties(
+        self,
+        drafts: list[_Draft],
+        keys: Mapping[str, KeySpec],
+        groups: Mapping[str, frozenset[str]],
+    ) -> None:
+        """Two rules of equal priority that may both fire and set a key of one row
+        group to different values would be settled by file order alone: an edit that
+        moves a rule would silently change decisions. That is an error, unless the key
+        says ``order: file`` (then the first rule in file order wins, and explain says
+        so)."""
+        for index, first in enumerate(drafts):
+            mine = {k: n for k, n, *_ in first.sets if keys[k].hit == "priority"}
+            if not mine:
+                continue
+            for second in drafts[index + 1 :]:
+                if first.spec.priority != second.spec.priority:
+                    continue
+                theirs = {k: n for k, n, *_ in second.sets if keys[k].hit == "priority"}
+                shared = {
+                    k for k in mine for other in theirs if other in groups.get(k, {k})
+                }
+                differing = sorted(
+                    k
+                    for k in shared & theirs.keys()
+                    if keys[k].order != "file" and render(mine[k]) != render(theirs[k])
+                )
+                if not differing or exclusive(first.condition, second.condition):
+                    continue
+                key = differing[0]
+                self.errors.append(
+                    self.fail(
+                        second.spec.where,
+                        f"sets '{key}' to {render(theirs[key])} with the same priority "
+                        f"({second.spec.priority}) as {first.spec.id} ({first.spec.where}), "
+                        f"which sets it to {render(mine[key])}, and both may apply to one "
+                        "case: give one of them a higher priority (or make their conditions "
+                        f"exclude each other, or declare '{key}' with order: file)",
+                        second.spec.id,
+                    )
+                )
+
     # 5. compiling ----------------------------------------------------------------
 
     def compile(
@@ -479,6 +538,7 @@ class _Assembler:
         key_types: dict[str, Type],
         constants: dict[str, ConstantSpec],
         shadowed: dict[str, tuple[Where, Where]],
+        groups: dict[str, frozenset[str]],
     ) -> CompiledRuleset:
         layer_count = 1 + max((d.layer for d in drafts), default=-1)
         per_layer: dict[int, int] = {}
@@ -544,6 +604,9 @@ class _Assembler:
         for rule in rules:
             for item in rule.sets:
                 last_writer[item.key] = max(last_writer.get(item.key, 0), rule.layer)
+        for key in list(last_writer):  # a row group settles when its last writer has run
+            members = [m for m in groups.get(key, ()) if m in last_writer]
+            last_writer[key] = max((last_writer[m] for m in members), default=last_writer[key])
         settle: dict[int, tuple[str, ...]] = {}
         for key, layer in last_writer.items():
             settle[layer] = (*settle.get(layer, ()), key)
@@ -560,6 +623,7 @@ class _Assembler:
             layer_count=layer_count,
             chunks=chunks,
             settle=settle,
+            groups={key: group for key, group in groups.items() if len(group) > 1},
             engine_fields=frozenset(engine_fields),
             definition=definition,
             files=files,

@@ -63,6 +63,8 @@ class CompiledRuleset:
     files: tuple[RuleFile, ...]
     version: str
     shadowed: dict[str, tuple[Where, Where]] = field(default_factory=dict)
+    # row groups (rulebook.rowgroups) of more than one key: key -> every key of its group
+    groups: dict[str, frozenset[str]] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:

@@ -47,6 +47,8 @@ class KeySpec:
     report: bool  # True: part of the outcome; False: an intermediate value
     default: Any = NO_DEFAULT
     type: Type | None = None
+    # "file": equal-priority rules are settled by file order, on purpose (else an error)
+    order: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -121,9 +121,15 @@ class Evaluation:
         self.firings.append(Firing(rule, computed))
 
     def settle_layer(self, layer: int) -> list[Fact] | None:
+        beaten = self.beaten_rows(self.ruleset.settle.get(layer, ()))
         for key in self.ruleset.settle.get(layer, ()):
             spec = self.ruleset.keys[key]
             candidates = self.candidates.get(key)
+            lost = beaten.get(self.ruleset.groups.get(key)) if beaten else None
+            if candidates and lost:
+                candidates = [c for c in candidates if c.rule.order not in lost]
+                if not candidates:  # every rule that set it lost its row to another
+                    self.winners[key] = set()
             if candidates:
                 settled = settle(key, spec.hit, candidates)
                 self.winners[key] = {rule.order for rule in settled.winners}
@@ -144,6 +150,39 @@ class Evaluation:
         if layer + 1 < self.ruleset.layer_count:
             return self.layer_facts(layer + 1)
         return None
+
+    def beaten_rows(self, keys: tuple[str, ...]) -> dict[frozenset[str] | None, set[int]]:
+        """Rules that lost a key of a row group to another rule: they lose every key of
+        that group (the winner's row is taken whole). Rules are taken in the order of
+        their hit policy; each keeps its row unless a rule already kept set one of its
+        keys to another value (rules that agree do not beat each other)."""
+        beaten: dict[frozenset[str] | None, set[int]] = {}
+        for key in keys:
+            group = self.ruleset.groups.get(key)
+            if group is None or group in beaten:
+                continue
+            lost = beaten[group] = set()
+            rows: dict[int, dict[str, Any]] = {}
+            rules: dict[int, CompiledRule] = {}
+            for member in group:
+                for candidate in self.candidates.get(member, ()):
+                    rules[candidate.rule.order] = candidate.rule
+                    rows.setdefault(candidate.rule.order, {})[member] = candidate.value
+            if len(rules) < 2:
+                continue
+            if self.ruleset.keys[key].hit == "priority":
+                ranked = sorted(rules.values(), key=lambda r: (-r.priority, r.order))
+            else:
+                ranked = sorted(rules.values(), key=lambda r: r.order)
+            kept: dict[str, Any] = {}
+            for rule in ranked:
+                row = rows[rule.order]
+                if any(k in kept and kept[k] != v for k, v in row.items()):
+                    lost.add(rule.order)
+                else:
+                    for k, v in row.items():
+                        kept.setdefault(k, v)
+        return beaten
 
     def result(self) -> Result:
         for firing in self.firings:

@@ -46,7 +46,7 @@ TOP_KEYS = (
 RULE_KEYS = ("id", "name", "priority", "when", "set", "message", "replaces", "note", "source")
 REQUIRE_KEYS = ("id", "name", "when", "facts", "note", "source")
 CHECK_KEYS = ("id", "name", "when", "invalid", "message", "note", "source")
-KEY_SPEC_KEYS = ("hit", "default", "type", "note")
+KEY_SPEC_KEYS = ("hit", "default", "type", "order", "note")
 
 
 def read_rule_file(file: Path, display: str) -> RuleFile:
@@ -155,7 +155,12 @@ class _Reader:
         if "type" in spec:
             declared = self.read_type(key, spec["type"], line)
         default = plain(spec["default"]) if "default" in spec else NO_DEFAULT
-        return KeySpec(key, hit, self.where(line), report, default, declared)  # type: ignore[arg-type]
+        order = spec.get("order")
+        if order is not None and (order != "file" or hit != "priority"):
+            raise self.fail(
+                line, f"'{key}': 'order: file' is the only order, and only with hit priority"
+            )
+        return KeySpec(key, hit, self.where(line), report, default, declared, order)  # type: ignore[arg-type]
 
     def read_type(self, key: str, raw: Any, line: int) -> Type:
         raw = plain(raw)
