@@ -56,7 +56,9 @@ class Kernel:
     """Evaluates cases with the installed plugins and their rule files.
 
     :param rules_dir: a folder with ``common/`` and ``<industry>/`` sub-folders that
-        replace the default rule files of the industries it has a folder for.
+        replace the default rule files of the industries it has a folder for, and a
+        ``calendar/`` folder of year notices (``<YYYY>.yaml``, COMMON-CAL-011) that win
+        over the default ``rules/calendar/`` for their year.
     :param db: the decision log (a path, or ``":memory:"``); ``None``: no log.
     :param plugins: plugin objects to register besides the installed ones.
     :param load_entrypoints: discover installed plugins (entry-point group ``cscore``).

@@ -188,8 +188,8 @@ def read_calendar_file(file: Path, display: str) -> CalendarYear:
     where = f"{display} ({source.strip()})"
     return CalendarYear(
         year=year,
-        rest_days={d: f"{display}:{line}" for d, line in sorted(rest.items())},
-        working_days={d: f"{display}:{line}" for d, line in sorted(working.items())},
+        rest_days={d: f"loaded file {display}:{line}" for d, line in sorted(rest.items())},
+        working_days={d: f"loaded file {display}:{line}" for d, line in sorted(working.items())},
         source=where,
     )
 
@@ -223,8 +223,10 @@ class CalendarData:
                 if match is not None and int(match.group(1)) in seen:
                     errors.append(
                         RuleFileError(
-                            display, None, f"a second file for {match.group(1)} besides "
-                            f"{seen[int(match.group(1))]}; keep one"
+                            display,
+                            None,
+                            f"a second file for {match.group(1)} besides "
+                            f"{seen[int(match.group(1))]}; keep one",
                         )
                     )
                     continue
@@ -261,4 +263,3 @@ class CalendarData:
             ]
             self.years = years
             return changed, errors
-
