@@ -10,11 +10,13 @@ from pydantic import ValidationError
 from cscore.calendar import (
     CHINA_TZ,
     OFFICIAL_YEARS,
+    PROVISIONAL_YEARS,
     WORKDAY_END,
     WORKDAY_START,
     HostCalendar,
     WorkCalendar,
     official_is_working_day,
+    provisional_warning,
     to_china_time,
 )
 
@@ -335,26 +337,48 @@ def test_host_calendar_ignores_unknown_field_and_is_frozen(host_2027):
         host_2027.non_working_days = ()
 
 
-# --- Fallback beyond the official table -------------------------------------------------------
+# --- Beyond the official table: the provisional statutory year (COMMON-CAL-011) ---------------
 
 
-def test_fallback_is_mon_to_fri_with_one_warning_per_year(cal):
-    assert cal.is_working_day(date(2027, 2, 8)) is True  # Monday (provisionally 春节: unknown)
-    assert cal.is_working_day(date(2027, 2, 6)) is False  # Saturday
+def test_year_without_notice_is_statutory_with_one_warning(cal):
+    # CATALOG §8 2027: 春节 rest 02-05..02-10 (make-ups 02-09, 02-10), never a bare Mon–Fri.
+    assert 2027 not in OFFICIAL_YEARS
+    for d in _span("2027-02-05", "2027-02-10"):
+        assert cal.is_working_day(d) is False, d
+    assert cal.is_working_day(date(2027, 2, 8)) is False  # Monday, 初三
+    assert cal.is_working_day(date(2027, 2, 11)) is True
+    assert cal.is_working_day(date(2027, 2, 20)) is False  # no 调休 Saturday is assumed
     for _ in range(100):
         cal.add_working_days(date(2027, 3, 1), 5)
-    assert len(cal.warnings) == 1
-    assert "2027" in cal.warnings[0]
-    assert "Mon–Fri" in cal.warnings[0]
-    assert "holiday_calendar" in cal.warnings[0]
+    assert cal.warnings == [provisional_warning(2027)]
+    assert cal.warnings[0].startswith("calendar for 2027 is provisional (statutory holidays only")
+    assert "load the official notice" in cal.warnings[0]
+    assert "Mon–Fri" not in cal.warnings[0]
 
 
-def test_fallback_warns_once_per_year_in_first_seen_order(cal):
+def test_provisional_deadlines_of_common_cal_011(cal):
+    # Day 7 on 元旦 / 除夕 / 中秋 rolls to the first working day after the statutory rest days.
+    assert cal.next_working_day_if_rest(cal.add_days(date(2026, 12, 25), 7)) == date(2027, 1, 4)
+    assert cal.next_working_day_if_rest(cal.add_days(date(2027, 1, 29), 7)) == date(2027, 2, 11)
+    assert cal.next_working_day_if_rest(cal.add_days(date(2027, 9, 8), 7)) == date(2027, 9, 16)
+    assert cal.warnings == [provisional_warning(2027)]
+
+
+def test_provisional_warnings_once_per_year_in_first_seen_order(cal):
     cal.is_working_day(date(2028, 1, 3))
     cal.is_working_day(date(2027, 1, 4))
     cal.is_working_day(date(2028, 5, 1))
-    assert len(cal.warnings) == 2
-    assert "2028" in cal.warnings[0] and "2027" in cal.warnings[1]
+    assert cal.warnings == [provisional_warning(2028), provisional_warning(2027)]
+
+
+def test_beyond_the_statutory_range_mon_to_fri_with_a_clear_warning(cal):
+    year = PROVISIONAL_YEARS.stop  # 2100: the lunar months are not relied on that far
+    assert cal.is_working_day(date(year, 1, 1)) is True  # a Friday, not known to be 元旦
+    assert cal.is_working_day(date(year, 1, 2)) is False  # Saturday
+    assert len(cal.warnings) == 1
+    assert str(year) in cal.warnings[0] and "Mon–Fri" in cal.warnings[0]
+    assert "2025–2099" in cal.warnings[0]
+    assert "holiday_calendar" in cal.warnings[0]
 
 
 def test_no_warning_for_official_years(cal):

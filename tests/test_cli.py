@@ -166,3 +166,61 @@ def test_every_command_has_help(name, command):
     assert command.help and len(command.help.strip()) > 10
     result = CliRunner().invoke(cli, [*name.split(), "--help"])
     assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_calendar_shows_a_provisional_year_and_where_each_day_comes_from(run):
+    """`cscore calendar 2027`: the statutory rest days, the 第六条 make-ups, the warning."""
+    result = run("calendar", "2027")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("2027: statutory rule (全国年节及纪念日放假办法")
+    assert "2027-02-05 Fri rest    春节 除夕 (第二条)" in lines
+    assert "2027-02-09 Tue rest    第六条 make-up for 春节 初一 on Saturday" in lines
+    assert "2027-02-10 Wed rest    第六条 make-up for 春节 初二 on Sunday" in lines
+    assert "2027-09-15 Wed rest    中秋节 (第二条)" in lines
+    assert not any(" working " in line for line in lines)  # no 调休 assumed
+    assert lines[-1].startswith("warning: calendar for 2027 is provisional")
+
+
+def test_calendar_shows_the_official_table(run):
+    result = run("calendar", "2026")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("2026: official table (chinese-calendar")
+    assert "2026-10-10 Sat working 调休 working day for 国庆节 (official table)" in result.output
+    assert "2026-10-07 Wed rest    国庆节 (official table)" in result.output
+    assert "warning" not in result.output
+
+
+def test_calendar_shows_a_loaded_file_with_its_lines(run, tmp_path):
+    folder = tmp_path / "rules" / "calendar"
+    folder.mkdir(parents=True)
+    (folder / "2027.yaml").write_text(
+        "source: 国务院办公厅通知\nrest_days:\n  - 2027-01-01\nworking_days: [2027-02-20]\n",
+        encoding="utf-8",
+    )
+    result = run("--rules-dir", str(tmp_path / "rules"), "calendar", "2027")
+    assert result.exit_code == 0, result.output
+    shown = f"{tmp_path / 'rules'}/calendar/2027.yaml"
+    assert result.output.splitlines() == [
+        f"2027: {shown} (国务院办公厅通知)",
+        f"2027-01-01 Fri rest    loaded file {shown}:3",
+        f"2027-02-20 Sat working loaded file {shown}:4",
+    ]
+
+
+def test_calendar_of_a_broken_file_is_a_one_line_error(run, tmp_path):
+    folder = tmp_path / "rules" / "calendar"
+    folder.mkdir(parents=True)
+    (folder / "2027.yaml").write_text("source: x\nrest_days: [2027-02-30]\n", encoding="utf-8")
+    result = run("--rules-dir", str(tmp_path / "rules"), "calendar", "2027")
+    assert result.exit_code == 1
+    assert result.output.strip().endswith(
+        "calendar/2027.yaml:2: rest_days: '2027-02-30' is not a date (write YYYY-MM-DD)"
+    )
+    assert "Traceback" not in result.output
+
+
+def test_calendar_beyond_the_statutory_range_says_mon_to_fri(run):
+    result = run("calendar", "2100")
+    assert result.exit_code == 0
+    assert "working days are assumed Mon–Fri" in result.output

@@ -4,12 +4,14 @@ needs_info outcomes for bad facts, and a clear error when a rule fails."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 
 import pytest
 
 from cscore import CaseError, Decision, RuleEvaluationError
+from cscore.calendar import provisional_warning
 from cscore.kernel import Kernel
 
 from .conftest import return_case
@@ -153,11 +155,25 @@ def test_unknown_fact_is_a_warning_with_a_suggestion(kernel):
     )
 
 
-def test_calendar_fallback_warning_beyond_known_years(kernel):
-    """Past the official tables the decision says Mon–Fri was assumed."""
-    decision = kernel.evaluate(return_case(delivered_date="2027-03-01", request_date="2027-03-02"))
-    assert decision.outcomes["return"]["return_deadline"] == "2027-03-08"
-    assert any("2027" in w and "Mon–Fri" in w for w in decision.warnings)
+@pytest.mark.parametrize(
+    ("delivered", "deadline"),
+    [
+        ("2026-12-25", "2027-01-04"),  # day 7 = 元旦 Fri 2027-01-01, then the weekend
+        ("2027-01-29", "2027-02-11"),  # day 7 = 除夕 02-05; 春节 + 第六条 make-ups to 02-10
+        ("2027-09-08", "2027-09-16"),  # day 7 = 中秋 2027-09-15
+    ],
+)
+def test_year_without_notice_uses_statutory_holidays_with_a_warning(kernel, delivered, deadline):
+    """COMMON-CAL-011: past the official tables the statutory rest days roll the deadline,
+    and the decision says the year is provisional (never a bare Mon–Fri guess)."""
+    on_time = kernel.evaluate(return_case(delivered_date=delivered, request_date=deadline))
+    assert on_time.outcomes["return"]["decision"] == "return"
+    assert on_time.outcomes["return"]["return_deadline"] == deadline
+    assert provisional_warning(2027) in on_time.warnings
+    assert not any("Mon–Fri" in w for w in on_time.warnings)
+    late = dt.date.fromisoformat(deadline) + dt.timedelta(days=1)
+    refused = kernel.evaluate(return_case(delivered_date=delivered, request_date=late.isoformat()))
+    assert refused.outcomes["return"]["decision"] == "reject"
 
 
 def test_host_calendar_in_the_case_is_used(kernel):

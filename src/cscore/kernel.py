@@ -20,7 +20,7 @@ import pluggy
 from pydantic import ValidationError
 
 import cscore
-from cscore.calendar import CHINA_TZ, HostCalendar, WorkCalendar
+from cscore.calendar import CHINA_TZ, CalendarData, CalendarDir, HostCalendar, WorkCalendar
 from cscore.engine import Engine, RulesetClosed
 from cscore.errors import CaseError, PluginError, did_you_mean
 from cscore.industry import IndustrySpec, RulePack
@@ -46,12 +46,20 @@ from cscore.store import DecisionStore
 logger = logging.getLogger("cscore")
 
 
+def default_calendar_dir() -> Path:
+    """The operator's calendar files (COMMON-CAL-011): bundled, or the repository's."""
+    package = Path(cscore.__file__).parent
+    bundled = package / "default_rules" / "calendar"
+    return bundled if bundled.is_dir() else package.parents[1] / "rules" / "calendar"
+
+
 class Kernel:
     """Evaluates cases with the installed plugins and their rule files.
 
     :param rules_dir: a folder with ``<pack>/`` (``common/``) and ``<industry>/``
         sub-folders that replace the default rule files of the packs and industries it
-        has a folder for.
+        has a folder for, and a ``calendar/`` folder of year notices (``<YYYY>.yaml``,
+        COMMON-CAL-011) that win over the default ``rules/calendar/`` for their year.
     :param db: the decision log (a path, or ``":memory:"``); ``None``: no log.
     :param plugins: plugin objects to register besides the installed ones.
     :param load_entrypoints: discover installed plugins (entry-point group ``cscore``).
@@ -82,12 +90,15 @@ class Kernel:
             raise PluginError("no plugin provides an engine (create_engine)")
         self.engine = engine
         self.calendar = calendar
+        self.calendar_data = _calendar_data(rules_dir)
+        self.calendar_data.load()
         self.library = RuleLibrary(
             self.industries,
             *self._roots(rules_dir),
             self.formats,
             self.functions,
             self.engine,
+            watched=self.calendar_data.files,
         )
         self.library.load()
         self.plugin_versions = {
@@ -234,7 +245,9 @@ class Kernel:
         facts: dict[str, Any] = validated.model_dump(exclude_none=True)
         if facts.get("as_of") is None:
             facts["as_of"] = dt.datetime.now(CHINA_TZ).replace(microsecond=0)
-        calendar = WorkCalendar(getattr(validated, "holiday_calendar", None) or self.calendar)
+        calendar = WorkCalendar(
+            getattr(validated, "holiday_calendar", None) or self.calendar, self.calendar_data
+        )
         facts.update(self._enrich(industry.key, facts, calendar))
         outcomes: dict[str, dict[str, Any]] = {}
         results: list[tuple[str, Any, Any]] = []
@@ -368,9 +381,12 @@ class Kernel:
     # rules ----------------------------------------------------------------------
 
     def reload(self) -> ReloadReport:
-        """Re-read edited rule files now; see :meth:`RuleLibrary.reload`."""
+        """Re-read edited rule and calendar files now; see :meth:`RuleLibrary.reload`."""
         with self._reload_lock:
             report = self.library.reload()
+            changed, errors = self.calendar_data.reload()
+            report.reloaded.extend(changed)
+            report.errors.extend(errors)
             self._signature = self.library.signature()
             self.last_reload = report
             for error in report.errors:
@@ -398,6 +414,17 @@ class Kernel:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _calendar_data(rules_dir: str | Path | None) -> CalendarData:
+    """Calendar files of the default folder, then of ``<rules_dir>/calendar`` (wins a year)."""
+    dirs = [CalendarDir(default_calendar_dir(), "rules/calendar")]
+    if rules_dir is not None:
+        own = Path(rules_dir) / "calendar"
+        if own.resolve() != dirs[0].path.resolve():
+            label = str(rules_dir).rstrip("/\\") or "."
+            dirs.append(CalendarDir(own, f"{label}/calendar"))
+    return CalendarData(dirs)
 
 
 def _trace(results: list[tuple[str, Any, Any]]) -> list[TraceEntry]:

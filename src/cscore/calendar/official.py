@@ -2,16 +2,19 @@
 
 The package carries the 国务院办公厅 holiday notices, including make-up working days
 (调休上班日). It raises ``NotImplementedError`` for years it does not know; here that
-becomes ``None`` so the caller can fall back (COMMON-CAL-003 host calendar, or Mon–Fri
-with a warning).
+becomes ``None`` so the caller can fall back (to the provisional statutory year of
+COMMON-CAL-011, with a warning).
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 from datetime import date
 from functools import lru_cache
 
 import chinese_calendar
+
+from cscore.calendar.year import CalendarYear
 
 
 def _covered_years() -> range:
@@ -48,3 +51,30 @@ def official_is_working_day(d: date) -> bool | None:
     if d.year not in OFFICIAL_YEARS:
         return None
     return _official_lookup(d)
+
+
+_CHINESE_NAMES = {holiday.value: holiday.chinese for holiday in chinese_calendar.Holiday}
+_VERSION = importlib.metadata.version("chinese-calendar")
+SOURCE = f"official table (chinese-calendar {_VERSION}, 国务院办公厅 notices)"
+
+
+@lru_cache(maxsize=32)
+def official_year(year: int) -> CalendarYear | None:
+    """The official table of ``year`` as a :class:`CalendarYear` (for ``cscore calendar``).
+
+    Rest days are the package's holiday days that are not worked; working days are its
+    weekend 调休 days. ``None`` if the year is not covered.
+    """
+    if year not in OFFICIAL_YEARS:
+        return None
+    rest = {
+        d: f"{_CHINESE_NAMES.get(name, name)} (official table)"
+        for d, name in sorted(chinese_calendar.holidays.items())
+        if d.year == year and not official_is_working_day(d)
+    }
+    working = {
+        d: f"调休 working day for {_CHINESE_NAMES.get(name, name)} (official table)"
+        for d, name in sorted(chinese_calendar.workdays.items())
+        if d.year == year and d.weekday() >= 5
+    }
+    return CalendarYear(year=year, rest_days=rest, working_days=working, source=SOURCE)

@@ -1,7 +1,8 @@
 """Working-day and deadline arithmetic (CATALOG.md §1.1, COMMON-CAL-001..010).
 
 Every rule that counts days or hours goes through a :class:`WorkCalendar`, so the
-precedence "host calendar > official table > Mon–Fri fallback" lives in one place.
+precedence lives in one place: host calendar (COMMON-CAL-003) > loaded calendar file >
+official table (COMMON-CAL-002) > provisional statutory year (COMMON-CAL-011) > Mon–Fri.
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
 
+from cscore.calendar.datafile import CalendarData
 from cscore.calendar.official import official_is_working_day
+from cscore.calendar.statutory import PROVISIONAL_YEARS, provisional_year
+from cscore.calendar.year import CalendarYear
 
 # COMMON-CAL-001. China has had no DST since 1991, so a fixed offset is exact and
 # avoids depending on the system tz database (absent on slim containers / Windows).
@@ -33,10 +37,18 @@ def to_china_time(ts: datetime) -> datetime:
     return ts.astimezone(CHINA_TZ)
 
 
+def provisional_warning(year: int) -> str:
+    return (
+        f"calendar for {year} is provisional (statutory holidays only; load the official "
+        f"notice as calendar/{year}.yaml in the rules folder, or send holiday_calendar)"
+    )
+
+
 def _fallback_warning(year: int) -> str:
     return (
-        f"no official holiday table for {year}: working days assumed Mon–Fri "
-        "(send holiday_calendar to be exact)"
+        f"no holiday table for {year} (the statutory calendar covers "
+        f"{PROVISIONAL_YEARS.start}–{PROVISIONAL_YEARS.stop - 1}): working days assumed "
+        f"Mon–Fri (load calendar/{year}.yaml or send holiday_calendar to be exact)"
     )
 
 
@@ -102,14 +114,16 @@ class HostCalendar(BaseModel):
 class WorkCalendar:
     """One per evaluation: answers working-day questions and collects warnings.
 
-    Cheap to construct (no I/O, no table building): the official table is cached at module
-    level in :mod:`cscore.calendar.official`.
+    Cheap to construct (no I/O, no table building): the official table and the statutory
+    years are cached at module level; ``data``'s loaded years are read once here, so one
+    evaluation sees one version even if a reload swaps them meanwhile.
     """
 
-    __slots__ = ("_host", "_warned", "warnings")
+    __slots__ = ("_host", "_loaded", "_warned", "warnings")
 
-    def __init__(self, host: HostCalendar | None = None) -> None:
+    def __init__(self, host: HostCalendar | None = None, data: CalendarData | None = None) -> None:
         self._host = host
+        self._loaded: dict[int, CalendarYear] = data.years if data is not None else {}
         self.warnings: list[str] = []  # de-duplicated, in first-seen order
         self._warned: set[str] = set()
 
@@ -120,23 +134,31 @@ class WorkCalendar:
             self.warnings.append(message)
 
     def is_working_day(self, d: date) -> bool:
-        """COMMON-CAL-002/003: host calendar inside its range, else official table, else Mon–Fri.
+        """COMMON-CAL-002/003/011: host calendar inside its range, else a loaded calendar
+        file, else the official table, else the provisional statutory year, else Mon–Fri.
 
-        The Mon–Fri fallback records a warning (once per year) because a decision built
-        on it may be off by a holiday.
+        The last two record a warning (once per year): a decision built on them may be
+        off by the bridge days and 调休 of a notice not loaded.
         """
         host = self._host
         if host is not None and host.covers(d):
             return host.is_working_day(d)
+        loaded = self._loaded.get(d.year) if self._loaded else None
+        if loaded is not None:
+            return loaded.is_working_day(d)
         official = official_is_working_day(d)
         if official is not None:
             return official
+        statutory = provisional_year(d.year)
+        if statutory is not None:
+            self.warn(provisional_warning(d.year))
+            return statutory.is_working_day(d)
         self.warn(_fallback_warning(d.year))
         return d.weekday() < _SATURDAY
 
     def next_working_day(self, d: date) -> date:
         """The first working day strictly after ``d``."""
-        # Terminates: beyond any host range and official table, Mon–Fri applies.
+        # Terminates: every source has at most a few weeks of rest days in a row.
         d += _ONE_DAY
         while not self.is_working_day(d):
             d += _ONE_DAY

@@ -1,7 +1,7 @@
 """The ``cscore`` command line.
 
 Commands are grouped by what they act on (``evaluate``, ``rules``, ``decisions``,
-``plugins``); plugins add their own through the ``register_commands`` hook.
+``plugins``, ``calendar``); plugins add their own through the ``register_commands`` hook.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 import cscore
+from cscore.cli.calendar import calendar
 from cscore.cli.decisions import decisions
 from cscore.cli.evaluate import evaluate
 from cscore.cli.plugins import functions, plugins
@@ -84,6 +85,7 @@ cli.add_command(rules)
 cli.add_command(decisions)
 cli.add_command(plugins)
 cli.add_command(functions)
+cli.add_command(calendar)
 
 
 def main() -> None:

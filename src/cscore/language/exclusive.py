@@ -40,7 +40,7 @@ def _branches(node: Node) -> list[Node]:
         combos: list[list[Node]] = [[]]
         for operand in node.operands:
             options = _branches(operand)
-            combos = [combo + [option] for combo in combos for option in options]
+            combos = [[*combo, option] for combo in combos for option in options]
             if len(combos) > _MAX_BRANCHES:
                 return [node]
         return [BoolOp(node.pos, "and", tuple(combo)) for combo in combos]
@@ -94,7 +94,7 @@ def _contradict(x: tuple[str, str, Any], y: tuple[str, str, Any]) -> bool:
         return False
     if value is None:  # == null: the value is absent, so no positive test holds
         if op == "==":
-            return other_op in ("==", "in", "<", "<=", ">", ">=") and other is not None or (
+            return (other_op in ("==", "in", "<", "<=", ">", ">=") and other is not None) or (
                 other_op == "!=" and other is None
             )
         return False

@@ -43,8 +43,8 @@ from cscore.language.parser import ExpressionError, parse
 from cscore.language.types import ANY, STRING, Type, list_of, unify
 from cscore.models.outcomes import DATA_OUTCOMES, merge_declared
 from cscore.rulebook.compiled import CompiledRule, CompiledRuleset, CompiledSet
-from cscore.rulebook.rowgroups import row_groups
 from cscore.rulebook.model import NO_DEFAULT, ConstantSpec, KeySpec, RuleFile, RuleSpec, Where
+from cscore.rulebook.rowgroups import row_groups
 from cscore.rulebook.yamlsource import line_offset
 
 CHUNK = 50  # rules per engine fact: durable_rules refuses > 64 matches on one fact
@@ -506,9 +506,7 @@ class _Assembler:
                 if first.spec.priority != second.spec.priority:
                     continue
                 theirs = {k: n for k, n, *_ in second.sets if keys[k].hit == "priority"}
-                shared = {
-                    k for k in mine for other in theirs if other in groups.get(k, {k})
-                }
+                shared = {k for k in mine for other in theirs if other in groups.get(k, {k})}
                 differing = sorted(
                     k
                     for k in shared & theirs.keys()

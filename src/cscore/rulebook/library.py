@@ -10,7 +10,7 @@ serving and is reported with file:line.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,9 +70,13 @@ class RuleLibrary:
         formats: Iterable[RuleFormat],
         functions: Mapping[str, FunctionSpec],
         engine: Engine | None,
+        *,
+        watched: Callable[[], Iterable[Path]] | None = None,
     ) -> None:
         self.industries = industries
         self.packs = list(packs)  # shared by every industry, in registration order
+        # Other files whose edits should trigger a reload (the kernel's calendar files).
+        self.watched = watched
         self.industry_roots = industry_roots
         self.formats = list(formats)
         self.functions = functions
@@ -100,6 +104,9 @@ class RuleLibrary:
             for file in self.rule_files(root):
                 stat = file.stat()
                 entries.append((str(file), stat.st_mtime_ns, stat.st_size))
+        for file in self.watched() if self.watched is not None else ():
+            stat = file.stat()
+            entries.append((str(file), stat.st_mtime_ns, stat.st_size))
         return tuple(entries)
 
     def roots(self) -> list[RuleRoot]:
