@@ -1,5 +1,6 @@
 """Shared fixtures: a kernel on the default rules, a scratch copy of the rules, the
-public cases of ../shared, and a clean default kernel for `cscore.evaluate`."""
+public cases (a copy of ../shared's, in tests/data), and a clean default kernel for
+`cscore.evaluate`."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import cscore
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = ROOT / "rules"
-PUBLIC_CASES = ROOT.parent / "shared" / "domain" / "cases_public.json"
+# A byte-identical copy of ../shared/domain/cases_public.json: tests never read ../shared.
+PUBLIC_CASES = ROOT / "tests" / "data" / "cases_public.json"
 
 
 def pytest_report_header() -> list[str]:

@@ -223,7 +223,7 @@ class Kernel:
         for kind in kinds:
             evaluation = self._run(industry.key, kind, facts, ctx)
             result = evaluation.result()
-            outcomes[kind] = to_json_dict(result.outcome)
+            outcomes[kind] = to_json_dict(result.outcome, evaluation.ruleset.money)
             results.append((kind, evaluation.ruleset, result))
             used.append(evaluation.ruleset)
         warnings.extend(calendar.warnings)
@@ -396,8 +396,8 @@ def _trace(results: list[tuple[str, Any, Any]]) -> list[TraceEntry]:
                     kind=kind,
                     ruleset=ruleset.key,
                     source=str(rule.where),
-                    set_values=to_json_dict(firing.values),
-                    matched=to_json_dict(result.matched(firing)),
+                    set_values=to_json_dict(firing.values, ruleset.money),
+                    matched=to_json_dict(result.matched(firing), ruleset.money),
                     overridden=firing.overridden,
                     overrides=rule.overrides,
                     message=rule.message,
