@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,8 @@ import pluggy
 from pydantic import ValidationError
 
 import cscore
-from cscore.calendar import CHINA_TZ, HostCalendar, WorkCalendar
+from cscore.calendar import CHINA_TZ, HostCalendar, WorkCalendar, to_china_time
+from cscore.calendar.version import calendar_version
 from cscore.engine import Engine, RulesetClosed
 from cscore.errors import CaseError, PluginError, did_you_mean
 from cscore.industry import IndustrySpec
@@ -32,10 +33,17 @@ from cscore.models.outcomes import INVALID_INPUT
 from cscore.plugins import call_impl, collect, hookimpls, make_plugin_manager, plugin_report
 from cscore.rulebook.assemble import rules_version
 from cscore.rulebook.library import ReloadReport, RuleLibrary, RuleRoot
+from cscore.rulebook.model import RuleFile
 from cscore.rulebook.run import Evaluation
+from cscore.rulebook.snapshot import RuleSnapshot, take_snapshot
 from cscore.store import DecisionStore
 
 logger = logging.getLogger("cscore")
+
+
+def system_clock() -> dt.datetime:
+    """The evaluation instant of a case that gives no ``as_of``: now, in China time."""
+    return dt.datetime.now(CHINA_TZ)
 
 
 def default_common_rules() -> Path:
@@ -57,6 +65,8 @@ class Kernel:
         own ``holiday_calendar`` fact takes precedence.
     :param auto_reload: re-read edited rule files before an evaluation (at most once per
         ``reload_interval`` seconds); a broken edit keeps the last good rules serving.
+    :param clock: what "now" is for a case without ``as_of`` (default
+        :func:`system_clock`); a replay fixes it to the logged instant.
     """
 
     def __init__(
@@ -69,6 +79,7 @@ class Kernel:
         calendar: HostCalendar | None = None,
         auto_reload: bool = False,
         reload_interval: float = 1.0,
+        clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         self.pm: pluggy.PluginManager = make_plugin_manager(plugins, load_entrypoints)
         self.industries = self._collect_industries()
@@ -79,6 +90,8 @@ class Kernel:
             raise PluginError("no plugin provides an engine (create_engine)")
         self.engine = engine
         self.calendar = calendar
+        self.calendar_version = calendar_version(calendar)
+        self.clock = clock
         self.library = RuleLibrary(
             self.industries,
             *self._roots(rules_dir),
@@ -102,6 +115,8 @@ class Kernel:
         self.last_reload: ReloadReport | None = None
         self._reload_lock = threading.Lock()
         self._versions: dict[tuple[str, ...], str] = {}  # rule set versions -> combined
+        self._used_files: dict[str, tuple[RuleFile, ...]] = {}  # combined -> its files
+        self._snapshots: dict[str, RuleSnapshot] = {}  # combined -> files loaded with it
         # Looked up once: the per-case steps below call these for every evaluation.
         self._enrichers = hookimpls(self.pm, "enrich_case")
         self._observers = hookimpls(self.pm, "decision_made")
@@ -168,14 +183,20 @@ class Kernel:
                 f"rules not reloaded, previous version serving: {error}"
                 for error in self.last_reload.errors
             )
+        as_of: dt.datetime | None = None
         try:
             validated = industry.facts_model.model_validate(parsed.facts)
         except ValidationError as exc:
             decision = self._invalid(case_id, industry, kinds, exc, warnings)
         else:
-            decision = self._decide(case_id, industry, kinds, validated, warnings)
-        self._finish(parsed, case, decision, started)
+            as_of = getattr(validated, "as_of", None) or self._now()
+            decision = self._decide(case_id, industry, kinds, validated, warnings, as_of)
+        self._finish(parsed, case, decision, started, as_of)
         return decision
+
+    def _now(self) -> dt.datetime:
+        now = self.clock() if self.clock is not None else system_clock()
+        return to_china_time(now).replace(microsecond=0)
 
     def _route(self, case: Case) -> IndustrySpec:
         if self._default_routing:
@@ -210,10 +231,10 @@ class Kernel:
         kinds: tuple[str, ...],
         validated: Any,
         warnings: list[str],
+        as_of: dt.datetime,
     ) -> Decision:
         facts: dict[str, Any] = validated.model_dump(exclude_none=True)
-        if facts.get("as_of") is None:
-            facts["as_of"] = dt.datetime.now(CHINA_TZ).replace(microsecond=0)
+        facts["as_of"] = as_of  # the case's, or now: logged, so a replay uses it too
         calendar = WorkCalendar(getattr(validated, "holiday_calendar", None) or self.calendar)
         facts.update(self._enrich(industry.key, facts, calendar))
         outcomes: dict[str, dict[str, Any]] = {}
@@ -243,8 +264,18 @@ class Kernel:
         if version is None:
             files = {f.path: f for ruleset in rulesets for f in ruleset.files}
             version = rules_version(list(files.values()))
+            self._used_files[version] = tuple(files.values())
             self._versions[key] = version
         return version
+
+    def _snapshot(self, version: str) -> RuleSnapshot:
+        """The rule files loaded when a decision of this version was made (cached until
+        the next reload)."""
+        snapshot = self._snapshots.get(version)
+        if snapshot is None:
+            snapshot = take_snapshot(self.library, self._used_files.get(version, ()))
+            self._snapshots[version] = snapshot
+        return snapshot
 
     def _run(
         self, industry: str, kind: str, facts: Mapping[str, Any], ctx: EvalContext
@@ -324,7 +355,14 @@ class Kernel:
             ),
         )
 
-    def _finish(self, parsed: Case, raw: Any, decision: Decision, started: float) -> None:
+    def _finish(
+        self,
+        parsed: Case,
+        raw: Any,
+        decision: Decision,
+        started: float,
+        as_of: dt.datetime | None,
+    ) -> None:
         if self.store is not None:
             envelope = {
                 "id": parsed.id,
@@ -337,7 +375,9 @@ class Kernel:
                 decision,
                 plugin_versions=self.plugin_versions,
                 duration_ms=(time.perf_counter() - started) * 1000,
-                as_of=None,
+                as_of=as_of.isoformat() if as_of is not None else None,
+                calendar_version=self.calendar_version,
+                rule_files=self._snapshot(decision.rules_version),
             )
         for impl in self._observers:
             try:
@@ -351,6 +391,7 @@ class Kernel:
         """Re-read edited rule files now; see :meth:`RuleLibrary.reload`."""
         with self._reload_lock:
             report = self.library.reload()
+            self._snapshots = {}  # other files may have changed: snapshots are taken anew
             self._signature = self.library.signature()
             self.last_reload = report
             for error in report.errors:
@@ -401,6 +442,7 @@ def _trace(results: list[tuple[str, Any, Any]]) -> list[TraceEntry]:
                     overridden=firing.overridden,
                     overrides=rule.overrides,
                     message=rule.message,
+                    key=rule.key,
                 )
             )
             for rule_id, name, function in rule.cites:

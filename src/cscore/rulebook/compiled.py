@@ -43,6 +43,8 @@ class CompiledRule:
     overrides: dict[str, str] = field(default_factory=dict)
     # catalog rules of the functions its values call: (rule id, name, function)
     cites: tuple[tuple[str, str, str], ...] = ()
+    # unique within the rule set: the id, plus "#n"/"@file" when several rules share it
+    key: str = ""
 
 
 @dataclass

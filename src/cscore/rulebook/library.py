@@ -8,6 +8,7 @@ serving and is reported with file:line.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -81,6 +82,9 @@ class RuleLibrary:
         self._live: dict[tuple[str, str], LiveRuleset] = {}
         self._versions: dict[tuple[str, str], str] = {}
         self._reload_lock = threading.Lock()
+        # The text of every file version read, by its sha256: the decision log keeps the
+        # text a decision was made with (for replays), even after the file is edited.
+        self.texts: dict[str, str] = {}
 
     # discovery and reading ------------------------------------------------------
 
@@ -113,8 +117,27 @@ class RuleLibrary:
             return cached[1]
         fmt = next(f for f in self.formats if f.handles(file))
         rule_file = fmt.read(file, root.display(file))
+        self._remember_text(rule_file)
         self._files[file] = (stamp, rule_file)
         return rule_file
+
+    def _remember_text(self, rule_file: RuleFile) -> None:
+        """Keep the text whose bytes have the hash the format computed; a file edited
+        between the two reads (or a format hashing otherwise) leaves none, and a replay
+        of its decisions says so instead of using the wrong text."""
+        try:
+            raw = rule_file.file.read_bytes()
+        except OSError:
+            return
+        if hashlib.sha256(raw).hexdigest() == rule_file.sha256:
+            self.texts[rule_file.sha256] = raw.decode("utf-8", errors="replace")
+
+    def root_of(self, rule_file: RuleFile) -> str | None:
+        """``common`` or the industry key whose folder holds the file."""
+        folder = rule_file.file.parent
+        if self.common is not None and folder == self.common.path:
+            return "common"
+        return next((k for k, r in self.industry_roots.items() if folder == r.path), None)
 
     def read_root(self, root: RuleRoot | None, errors: list[RuleFileError]) -> list[RuleFile]:
         files = []
