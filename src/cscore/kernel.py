@@ -183,10 +183,10 @@ class Kernel:
                 f"rules not reloaded, previous version serving: {error}"
                 for error in self.last_reload.errors
             )
-        as_of: dt.datetime | None = None
         try:
             validated = industry.facts_model.model_validate(parsed.facts)
         except ValidationError as exc:
+            as_of = self._now()  # logged all the same: every decision can be replayed
             decision = self._invalid(case_id, industry, kinds, exc, warnings)
         else:
             as_of = getattr(validated, "as_of", None) or self._now()
@@ -361,7 +361,7 @@ class Kernel:
         raw: Any,
         decision: Decision,
         started: float,
-        as_of: dt.datetime | None,
+        as_of: dt.datetime,
     ) -> None:
         if self.store is not None:
             envelope = {
@@ -375,7 +375,7 @@ class Kernel:
                 decision,
                 plugin_versions=self.plugin_versions,
                 duration_ms=(time.perf_counter() - started) * 1000,
-                as_of=as_of.isoformat() if as_of is not None else None,
+                as_of=as_of.isoformat(),
                 calendar_version=self.calendar_version,
                 rule_files=self._snapshot(decision.rules_version),
             )

@@ -34,7 +34,7 @@ class RuleSnapshot:
 
 
 def take_snapshot(library: RuleLibrary, used: Iterable[RuleFile]) -> RuleSnapshot:
-    chosen: dict[tuple[str, str], tuple[RuleFile, str]] = {}
+    chosen: dict[tuple[str, str], tuple[RuleFile, str | None]] = {}
     for rule_file in used:
         _add(chosen, library, rule_file, replace=True)
     for compiled in library.compiled().values():
@@ -52,7 +52,7 @@ def take_snapshot(library: RuleLibrary, used: Iterable[RuleFile]) -> RuleSnapsho
 
 
 def _add(
-    chosen: dict[tuple[str, str], tuple[RuleFile, str]],
+    chosen: dict[tuple[str, str], tuple[RuleFile, str | None]],
     library: RuleLibrary,
     rule_file: RuleFile,
     replace: bool,
@@ -62,4 +62,4 @@ def _add(
         return
     slot = (root, Path(rule_file.file).name)
     if replace or slot not in chosen:
-        chosen[slot] = (rule_file, library.texts.get(rule_file.sha256))  # type: ignore[assignment]
+        chosen[slot] = (rule_file, library.texts.get(rule_file.sha256))
