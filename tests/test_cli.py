@@ -48,11 +48,13 @@ def test_evaluate_reads_standard_input(run):
 
 
 def test_explain_shows_rules_files_lines_and_values(run, case_file):
-    """--explain prints, per kind, each rule with its name, file:line and matched values."""
+    """--explain prints, per kind, each rule with its key (the catalog id, and its place
+    among the rules of that id: the third ECOM-RET-001 of return.yaml), name, file:line
+    and matched values."""
     result = run("evaluate", str(case_file), "--explain")
     assert result.exit_code == 0
     assert "[return]" in result.output
-    assert "ECOM-RET-001 七日无理由退货  (rules/ecommerce/return.yaml:" in result.output
+    assert "ECOM-RET-001#3 七日无理由退货  (rules/ecommerce/return.yaml:" in result.output
     assert "matched: order_channel=online, request_date=2026-03-06" in result.output
     assert "decision: return" in result.output
 

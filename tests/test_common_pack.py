@@ -196,8 +196,8 @@ def test_explain_a_multi_kind_case(tmp_path):
     fee = out.split("[fee]")[1].split("[escalation]")[0]
     assert "shipping_fee: 20.0" in fee
     assert (
-        "ECOM-FEE-002 偏远地区 不满门槛 基础运费+偏远附加  (rules/ecommerce/fee.shipping.csv:"
-        in fee
+        "ECOM-FEE-002@fee.shipping.csv#2 偏远地区 不满门槛 基础运费+偏远附加  "
+        "(rules/ecommerce/fee.shipping.csv:" in fee
     )
     assert "matched: courier_reachable=true, goods_amount_paid=150.0, remote_area=true" in fee
     escalation = out.split("[escalation]")[1].split("[warranty]")[0]

@@ -1,5 +1,5 @@
-"""The public example cases (tests/data/cases_public.json, the spec's examples) give their expected
-outcome fields through the Python API and through the command line."""
+"""The public example cases (tests/data/cases_public.json, copied from ../shared) give
+their expected outcome fields through the Python API and through the command line."""
 
 from __future__ import annotations
 

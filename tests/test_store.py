@@ -35,6 +35,8 @@ EXPECTED_COLUMNS = {
         "warnings": str,
         "case_json": str,
         "decision_json": str,
+        "calendar_version": str,
+        "rule_file_set": str,
     },
     "rule_hits": {
         "decision_id": int,
@@ -44,7 +46,10 @@ EXPECTED_COLUMNS = {
         "ruleset": str,
         "source": str,
         "set_json": str,
+        "key": str,
     },
+    "rule_files": {"sha256": str, "path": str, "text": str},
+    "rule_file_sets": {"id": str, "files": str},
 }
 
 
@@ -57,7 +62,7 @@ def test_migrations_create_the_schema_once(tmp_path):
     for table, columns in EXPECTED_COLUMNS.items():
         assert db[table].columns_dict == columns, table
     applied = [row["name"] for row in db["_sqlite_migrations"].rows]
-    assert applied == ["m001_cases", "m002_decisions", "m003_rule_hits"]
+    assert applied == ["m001_cases", "m002_decisions", "m003_rule_hits", "m004_replayable"]
     assert db.journal_mode == "wal"
     assert {fk.other_table for fk in db["rule_hits"].foreign_keys} == {"decisions"}
 

@@ -64,7 +64,7 @@ class EngineAlone:
         evaluation = Evaluation(live.compiled, facts, EvalContext(calendar=calendar))
         if live.compiled.rules:
             live.engine.run(evaluation.first_facts(), evaluation.on_action)
-        return to_json_dict(evaluation.result().outcome)
+        return to_json_dict(evaluation.result().outcome, live.compiled.money)
 
     def close(self) -> None:
         self.kernel.close()

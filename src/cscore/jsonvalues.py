@@ -1,7 +1,8 @@
 """Python values as the JSON a decision carries (DESIGN.md §2.2).
 
-Money is rounded half up to 2 decimals, dates are ``YYYY-MM-DD`` and timestamps
-ISO-8601 with ``+08:00``.
+Money — and only money: the values a rule set types ``money`` — is rounded half up to
+2 decimals; other numbers (a 0.001/day rate) are shown as computed. Dates are
+``YYYY-MM-DD`` and timestamps ISO-8601 with ``+08:00``.
 """
 
 from __future__ import annotations
@@ -30,10 +31,8 @@ def round_money(value: float) -> float:
 
 def to_json(value: Any) -> Any:
     kind = type(value)
-    if kind is str or kind is bool or kind is int or value is None:
+    if kind is str or kind is bool or kind is int or kind is float or value is None:
         return value
-    if kind is float:
-        return round_money(value)
     converter = _CONVERTERS.get(kind)
     if converter is not None:
         return converter(value)
@@ -47,23 +46,25 @@ def to_json(value: Any) -> Any:
         return [to_json(item) for item in value]
     if isinstance(value, dict):
         return {str(key): to_json(item) for key, item in value.items()}
-    if isinstance(value, bool | int | str):
+    if isinstance(value, bool | int | str | float):
         return value
-    if isinstance(value, float):
-        return round_money(value)
     return str(value)
 
 
-def to_json_dict(values: dict[str, Any]) -> dict[str, Any]:
+def to_json_dict(
+    values: dict[str, Any], money: frozenset[str] | set[str] = frozenset()
+) -> dict[str, Any]:
     """``to_json`` of a flat mapping, with the scalar cases inlined (the trace makes
-    two of these per fired rule)."""
+    two of these per fired rule); the values named in ``money`` are rounded."""
     out: dict[str, Any] = {}
     for key, value in values.items():
         kind = type(value)
         if kind is str or kind is bool or kind is int or value is None:
             out[key] = value
         elif kind is float:
-            out[key] = round_money(value)
+            out[key] = round_money(value) if key in money else value
+        elif key in money and kind is list:  # a collected list of amounts
+            out[key] = [round_money(v) if type(v) is float else to_json(v) for v in value]
         else:
             out[key] = to_json(value)
     return out

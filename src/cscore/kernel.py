@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,15 @@ import pluggy
 from pydantic import ValidationError
 
 import cscore
-from cscore.calendar import CHINA_TZ, CalendarData, CalendarDir, HostCalendar, WorkCalendar
+from cscore.calendar import (
+    CHINA_TZ,
+    CalendarData,
+    CalendarDir,
+    HostCalendar,
+    WorkCalendar,
+    to_china_time,
+)
+from cscore.calendar.version import calendar_version
 from cscore.engine import Engine, RulesetClosed
 from cscore.errors import CaseError, PluginError, did_you_mean
 from cscore.industry import IndustrySpec, RulePack
@@ -40,10 +48,17 @@ from cscore.plugins import (
 )
 from cscore.rulebook.assemble import rules_version
 from cscore.rulebook.library import ReloadReport, RuleLibrary, RuleRoot
+from cscore.rulebook.model import RuleFile
 from cscore.rulebook.run import Evaluation
+from cscore.rulebook.snapshot import RuleSnapshot, take_snapshot
 from cscore.store import DecisionStore
 
 logger = logging.getLogger("cscore")
+
+
+def system_clock() -> dt.datetime:
+    """The evaluation instant of a case that gives no ``as_of``: now, in China time."""
+    return dt.datetime.now(CHINA_TZ)
 
 
 def default_calendar_dir() -> Path:
@@ -67,6 +82,8 @@ class Kernel:
         own ``holiday_calendar`` fact takes precedence.
     :param auto_reload: re-read edited rule files before an evaluation (at most once per
         ``reload_interval`` seconds); a broken edit keeps the last good rules serving.
+    :param clock: what "now" is for a case without ``as_of`` (default
+        :func:`system_clock`); a replay fixes it to the logged instant.
     """
 
     def __init__(
@@ -79,6 +96,7 @@ class Kernel:
         calendar: HostCalendar | None = None,
         auto_reload: bool = False,
         reload_interval: float = 1.0,
+        clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         self.pm: pluggy.PluginManager = make_plugin_manager(plugins, load_entrypoints)
         self.industries = self._collect_industries()
@@ -92,6 +110,8 @@ class Kernel:
         self.calendar = calendar
         self.calendar_data = _calendar_data(rules_dir)
         self.calendar_data.load()
+        self.calendar_version = calendar_version(calendar)
+        self.clock = clock
         self.library = RuleLibrary(
             self.industries,
             *self._roots(rules_dir),
@@ -116,6 +136,8 @@ class Kernel:
         self.last_reload: ReloadReport | None = None
         self._reload_lock = threading.Lock()
         self._versions: dict[tuple[str, ...], str] = {}  # rule set versions -> combined
+        self._used_files: dict[str, tuple[RuleFile, ...]] = {}  # combined -> its files
+        self._snapshots: dict[str, RuleSnapshot] = {}  # combined -> files loaded with it
         # Looked up once: the per-case steps below call these for every evaluation.
         self._enrichers = hookimpls(self.pm, "enrich_case")
         self._observers = hookimpls(self.pm, "decision_made")
@@ -163,19 +185,20 @@ class Kernel:
         return found
 
     def _roots(self, rules_dir: str | Path | None) -> tuple[list[RuleRoot], dict[str, RuleRoot]]:
-        packs = {key: RuleRoot(pack.path, pack.shown_as) for key, pack in self.packs.items()}
+        packs = {key: RuleRoot(pack.path, pack.shown_as, key) for key, pack in self.packs.items()}
         roots = {
-            key: RuleRoot(spec.rules_dir, f"rules/{key}") for key, spec in self.industries.items()
+            key: RuleRoot(spec.rules_dir, f"rules/{key}", key)
+            for key, spec in self.industries.items()
         }
         if rules_dir is not None:
             base = Path(rules_dir)
             label = str(rules_dir).rstrip("/\\") or "."
             for key in packs:
                 if (base / key).is_dir():
-                    packs[key] = RuleRoot(base / key, f"{label}/{key}")
+                    packs[key] = RuleRoot(base / key, f"{label}/{key}", key)
             for key in self.industries:
                 if (base / key).is_dir():
-                    roots[key] = RuleRoot(base / key, f"{label}/{key}")
+                    roots[key] = RuleRoot(base / key, f"{label}/{key}", key)
         return list(packs.values()), roots
 
     # evaluating -----------------------------------------------------------------
@@ -202,11 +225,17 @@ class Kernel:
         try:
             validated = industry.facts_model.model_validate(parsed.facts)
         except ValidationError as exc:
+            as_of = self._now()  # logged all the same: every decision can be replayed
             decision = self._invalid(case_id, industry, kinds, exc, warnings)
         else:
-            decision = self._decide(case_id, industry, kinds, validated, warnings)
-        self._finish(parsed, case, decision, started)
+            as_of = getattr(validated, "as_of", None) or self._now()
+            decision = self._decide(case_id, industry, kinds, validated, warnings, as_of)
+        self._finish(parsed, case, decision, started, as_of)
         return decision
+
+    def _now(self) -> dt.datetime:
+        now = self.clock() if self.clock is not None else system_clock()
+        return to_china_time(now).replace(microsecond=0)
 
     def _route(self, case: Case) -> IndustrySpec:
         if self._default_routing:
@@ -241,10 +270,10 @@ class Kernel:
         kinds: tuple[str, ...],
         validated: Any,
         warnings: list[str],
+        as_of: dt.datetime,
     ) -> Decision:
         facts: dict[str, Any] = validated.model_dump(exclude_none=True)
-        if facts.get("as_of") is None:
-            facts["as_of"] = dt.datetime.now(CHINA_TZ).replace(microsecond=0)
+        facts["as_of"] = as_of  # the case's, or now: logged, so a replay uses it too
         calendar = WorkCalendar(
             getattr(validated, "holiday_calendar", None) or self.calendar, self.calendar_data
         )
@@ -256,7 +285,7 @@ class Kernel:
         for kind in kinds:
             evaluation = self._run(industry.key, kind, facts, ctx)
             result = evaluation.result()
-            outcomes[kind] = to_json_dict(result.outcome)
+            outcomes[kind] = to_json_dict(result.outcome, evaluation.ruleset.money)
             results.append((kind, evaluation.ruleset, result))
             used.append(evaluation.ruleset)
         warnings.extend(calendar.warnings)
@@ -276,8 +305,18 @@ class Kernel:
         if version is None:
             files = {f.path: f for ruleset in rulesets for f in ruleset.files}
             version = rules_version(list(files.values()))
+            self._used_files[version] = tuple(files.values())
             self._versions[key] = version
         return version
+
+    def _snapshot(self, version: str) -> RuleSnapshot:
+        """The rule files loaded when a decision of this version was made (cached until
+        the next reload)."""
+        snapshot = self._snapshots.get(version)
+        if snapshot is None:
+            snapshot = take_snapshot(self.library, self._used_files.get(version, ()))
+            self._snapshots[version] = snapshot
+        return snapshot
 
     def _run(
         self, industry: str, kind: str, facts: Mapping[str, Any], ctx: EvalContext
@@ -357,7 +396,14 @@ class Kernel:
             ),
         )
 
-    def _finish(self, parsed: Case, raw: Any, decision: Decision, started: float) -> None:
+    def _finish(
+        self,
+        parsed: Case,
+        raw: Any,
+        decision: Decision,
+        started: float,
+        as_of: dt.datetime,
+    ) -> None:
         if self.store is not None:
             envelope = {
                 "id": parsed.id,
@@ -370,7 +416,9 @@ class Kernel:
                 decision,
                 plugin_versions=self.plugin_versions,
                 duration_ms=(time.perf_counter() - started) * 1000,
-                as_of=None,
+                as_of=as_of.isoformat(),
+                calendar_version=self.calendar_version,
+                rule_files=self._snapshot(decision.rules_version),
             )
         for impl in self._observers:
             try:
@@ -387,6 +435,7 @@ class Kernel:
             changed, errors = self.calendar_data.reload()
             report.reloaded.extend(changed)
             report.errors.extend(errors)
+            self._snapshots = {}  # other files may have changed: snapshots are taken anew
             self._signature = self.library.signature()
             self.last_reload = report
             for error in report.errors:
@@ -443,11 +492,12 @@ def _trace(results: list[tuple[str, Any, Any]]) -> list[TraceEntry]:
                     kind=kind,
                     ruleset=ruleset.key,
                     source=str(rule.where),
-                    set_values=to_json_dict(firing.values),
-                    matched=to_json_dict(result.matched(firing)),
+                    set_values=to_json_dict(firing.values, ruleset.money),
+                    matched=to_json_dict(result.matched(firing), ruleset.money),
                     overridden=firing.overridden,
                     overrides=rule.overrides,
                     message=rule.message,
+                    key=rule.key,
                 )
             )
             for rule_id, name, function in rule.cites:

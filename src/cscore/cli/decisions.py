@@ -57,3 +57,34 @@ def show(settings: Any, decision_id: int) -> None:
     if record is None:
         raise click.ClickException(f"no decision {decision_id} in {settings.db}")
     click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+
+
+@decisions.command("replay")
+@click.argument("decision_id", type=int)
+@click.option(
+    "--current",
+    is_flag=True,
+    help="Replay against the rules in force now (--rules-dir), not the logged ones.",
+)
+@click.pass_obj
+def replay(settings: Any, decision_id: int, current: bool) -> None:
+    """Decide a logged case again, as received and at the instant it was decided, with
+    the rule files it was decided with (or, --current, today's), and print "same" or
+    each outcome field that differs. Exit status 0: same; 1: different."""
+    from cscore.replay import replay_decision  # builds a kernel: only when asked
+
+    store = DecisionStore(settings.db)
+    try:
+        result = replay_decision(store, decision_id, current=current, rules_dir=settings.rules_dir)
+    finally:
+        store.close()
+    for note in result.notes:
+        click.echo(f"warning: {note}")
+    rules = "the current rules" if current else "its logged rule files"
+    if result.same:
+        click.echo(f"same (decision {decision_id} at {result.as_of}, {rules})")
+        return
+    click.echo(f"different (decision {decision_id} at {result.as_of}, {rules}):")
+    for difference in result.differences:
+        click.echo(f"  {difference}")
+    raise SystemExit(1)

@@ -31,7 +31,7 @@ def explain(decision: Decision) -> str:
         if fired:
             lines.append("  because:")
         for entry in fired:
-            lines.append(f"    {entry.rule} {entry.name}  ({entry.source})")
+            lines.append(f"    {entry.key or entry.rule} {entry.name}  ({entry.source})")
             if entry.matched:
                 lines.append(f"      matched: {_pairs(entry.matched)}")
             if entry.set_values:

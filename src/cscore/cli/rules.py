@@ -93,7 +93,8 @@ def _display(file: Path) -> str:
 @click.argument("ruleset", required=False)
 @click.pass_obj
 def list_rules(settings: Any, ruleset: str | None) -> None:
-    """List rule sets and their rules: id, name, layer, priority and source."""
+    """List rule sets and their rules: key (the catalog id, ``#n`` where several rules
+    share it), name, layer, priority and source."""
     kernel = _kernel(settings, ())
     for compiled in kernel.library.compiled().values():
         if ruleset and compiled.key != ruleset:
@@ -101,5 +102,5 @@ def list_rules(settings: Any, ruleset: str | None) -> None:
         click.echo(f"{compiled.key}  ({len(compiled.rules)} rules, {compiled.layer_count} layers)")
         for rule in compiled.rules:
             click.echo(
-                f"  L{rule.layer} p{rule.priority:<4} {rule.id:<16} {rule.name}  ({rule.where})"
+                f"  L{rule.layer} p{rule.priority:<4} {rule.key:<24} {rule.name}  ({rule.where})"
             )

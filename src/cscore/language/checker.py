@@ -25,6 +25,7 @@ from cscore.language.types import (
     DATETIME,
     DURATION,
     INTEGER,
+    MONEY,
     NULL,
     NUMBER,
     ORDERED,
@@ -81,7 +82,7 @@ def check_value(node: Node, scope: Scope, expected: Type | None = None) -> tuple
         if result.name == "string" and expected.values is not None:
             return checked, expected
         if is_numeric(expected) and is_numeric(result):
-            return checked, expected if expected.name == "number" else result
+            return checked, expected if expected.name in ("number", "money") else result
     return checked, result
 
 
@@ -354,10 +355,25 @@ class _Checker:
 _TEXT_FUNCTIONS = {"clock"}
 
 
+def _money_arith(op: str, lt: Type, rt: Type) -> Type:
+    """Money plus or minus money is money, and so is money scaled by a number; a ratio
+    of two amounts (money / money) or money times money is a plain number."""
+    both = lt.name == rt.name == "money"
+    if op in ("+", "-"):
+        return MONEY
+    if op == "*":
+        return NUMBER if both else MONEY
+    if op == "/":
+        return MONEY if lt.name == "money" and not both else NUMBER
+    return NUMBER
+
+
 def _arith_type(op: str, lt: Type, rt: Type) -> Type | None:
     if "any" in (lt.name, rt.name):
         return ANY
     if is_numeric(lt) and is_numeric(rt):
+        if "money" in (lt.name, rt.name):
+            return _money_arith(op, lt, rt)
         if op == "/":
             return NUMBER
         return INTEGER if lt.name == rt.name == "integer" else NUMBER

@@ -21,11 +21,17 @@ def exclusive(a: Node | None, b: Node | None) -> bool:
     """True only if no facts make both conditions true (``None`` is "always")."""
     if a is None or b is None:
         return False
+    if _never(a) or _never(b):
+        return True
     for left in _branches(a):
         for right in _branches(b):
             if not _clash(_atoms(left), _atoms(right)):
                 return False
     return True
+
+
+def _never(node: Node) -> bool:
+    return isinstance(node, Literal) and node.value is False
 
 
 _MAX_BRANCHES = 64  # beyond this, give up (and say "may overlap")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Type:
-    name: str  # bool integer number string date datetime duration list null any
+    name: str  # bool integer number money string date datetime duration list null any
     values: frozenset[str] | None = None  # the allowed values of an enumerated string
     item: Type | None = None  # element type of a list
 
@@ -24,12 +24,18 @@ class Type:
             return f"one of [{text}]"
         if self.name == "list" and self.item is not None and self.item.name != "any":
             return f"list of {self.item}"
-        return {"integer": "whole number", "datetime": "timestamp"}.get(self.name, self.name)
+        return {"integer": "whole number", "datetime": "timestamp", "money": "money amount"}.get(
+            self.name, self.name
+        )
 
 
 BOOL = Type("bool")
 INTEGER = Type("integer")
 NUMBER = Type("number")
+# A number that is an amount of money (CNY): it compares and computes like any number,
+# but a decision shows it rounded half up to 2 decimals; other numbers (rates, ratios)
+# are shown as computed.
+MONEY = Type("money")
 STRING = Type("string")
 DATE = Type("date")
 DATETIME = Type("datetime")
@@ -39,10 +45,12 @@ ANY = Type("any")
 ANY_LIST = Type("list", item=ANY)
 
 # The types a rule file may declare by name (`outputs: {x: {type: date}}`).
-BY_NAME = {t.name: t for t in (BOOL, INTEGER, NUMBER, STRING, DATE, DATETIME, DURATION, ANY_LIST)}
+BY_NAME = {
+    t.name: t for t in (BOOL, INTEGER, NUMBER, MONEY, STRING, DATE, DATETIME, DURATION, ANY_LIST)
+}
 
-NUMERIC = frozenset({"integer", "number"})
-ORDERED = frozenset({"integer", "number", "date", "datetime", "duration"})
+NUMERIC = frozenset({"integer", "number", "money"})
+ORDERED = frozenset({"integer", "number", "money", "date", "datetime", "duration"})
 
 
 def enum(values: Iterable[str]) -> Type:
@@ -80,7 +88,7 @@ def unify(a: Type, b: Type) -> Type | None:
     if a.name == "any" or b.name == "any":
         return a if b.name == "any" else b
     if is_numeric(a) and is_numeric(b):
-        return NUMBER
+        return MONEY if "money" in (a.name, b.name) else NUMBER
     if a.name == "string" and b.name == "string":
         if a.values is None or b.values is None:
             return STRING

@@ -22,7 +22,7 @@ class TraceEntry(BaseModel):
 
     model_config = ConfigDict(frozen=True, validate_by_name=True, serialize_by_alias=True)
 
-    rule: str
+    rule: str  # the catalog id (several rules of a rule set may share it)
     name: str
     kind: str
     ruleset: str
@@ -35,6 +35,9 @@ class TraceEntry(BaseModel):
     overrides: dict[str, str] = Field(default_factory=dict, exclude_if=lambda found: not found)
     # customer-facing text of the rule, or why a fact was rejected
     message: str | None = Field(default=None, exclude_if=lambda text: text is None)
+    # the rule's unique key in its rule set: the id, or "ECOM-RET-001#2" where several
+    # rules share the id (see docs/rules.md); the id itself for entries not from a file
+    key: str = ""
 
     @classmethod
     def build(
@@ -50,6 +53,7 @@ class TraceEntry(BaseModel):
         overridden: list[str],
         overrides: dict[str, str],
         message: str | None,
+        key: str | None = None,
     ) -> TraceEntry:
         """An entry from values the kernel already made JSON-ready (not re-validated)."""
         return construct(
@@ -65,6 +69,7 @@ class TraceEntry(BaseModel):
                 "overridden": overridden,
                 "overrides": overrides,
                 "message": message,
+                "key": key or rule,
             },
         )
 

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
 from cscore.calendar import HostCalendar, to_china_time
+from cscore.language.types import MONEY
 
 
 def _parse_day(value: Any) -> Any:
@@ -43,7 +44,9 @@ def _parse_timestamp(value: Any) -> Any:
 
 Day = Annotated[dt.date, BeforeValidator(_parse_day)]
 Timestamp = Annotated[dt.datetime, BeforeValidator(_parse_timestamp), AfterValidator(to_china_time)]
-Money = Annotated[float, Strict(), Field(ge=0)]
+# The language type in the metadata makes rule files see these facts as money (rounded
+# to 2 decimals when a decision shows them), not as plain numbers.
+Money = Annotated[float, Strict(), Field(ge=0), MONEY]
 Amount = Annotated[float, Strict()]
 Count = Annotated[int, Strict(), Field(ge=0)]
 Flag = Annotated[bool, Strict()]

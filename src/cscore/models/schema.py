@@ -34,6 +34,10 @@ def fact_types(model: type[BaseModel], prefix: str = "") -> dict[str, Type]:
     found: dict[str, Type] = {}
     for name, field in model.model_fields.items():
         path = prefix + name
+        tagged = _tagged(field.metadata) or _tagged_annotation(field.annotation)
+        if tagged is not None:  # a language type named in Annotated[...]: Money
+            found[path] = tagged
+            continue
         annotation = _strip(field.annotation)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             if _is_opaque(annotation):
@@ -86,6 +90,28 @@ def _strip(annotation: Any) -> Any:
             annotation = args[0]
         else:
             return annotation
+
+
+def _tagged(metadata: Any) -> Type | None:
+    return next((item for item in metadata if isinstance(item, Type)), None)
+
+
+def _tagged_annotation(annotation: Any) -> Type | None:
+    """The language type an ``Annotated[...]`` names, also inside ``X | None``."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            found = _tagged(annotation.__metadata__)
+            if found is not None:
+                return found
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(args) != 1:
+                return None
+            annotation = args[0]
+        else:
+            return None
 
 
 def _is_opaque(model: type[BaseModel]) -> bool:

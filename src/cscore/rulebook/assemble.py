@@ -20,6 +20,7 @@ import hashlib
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from cscore.errors import RuleFileError, RuleLoadError, did_you_mean
@@ -77,6 +78,7 @@ class _Draft:
     order: int = 0
     layer: int = 0
     written_names: frozenset[str] = frozenset()  # every name as written, before checking
+    fact: str | None = None  # the fact a `requires` entry expanded into this rule checks
 
     def __post_init__(self) -> None:
         self.written_names = frozenset(_reads(self))
@@ -298,6 +300,7 @@ class _Assembler:
                         condition,
                         draft.condition_text,
                         [("missing_fields", Literal(0, name), None, spec.where)],
+                        fact=name,
                     )
                 )
         return expanded
@@ -543,6 +546,7 @@ class _Assembler:
         rules: list[CompiledRule] = []
         definition: dict[str, Any] = {}
         engine_fields: set[str] = set()
+        rule_keys = _rule_keys(drafts)
         for draft in drafts:
             try:
                 engine_condition = (
@@ -584,6 +588,7 @@ class _Assembler:
                     if name in shadowed
                 },
                 cites=self.cited_rules(draft),
+                key=rule_keys[id(draft)],
             )
             rules.append(rule)
             if engine_condition is False:
@@ -665,6 +670,38 @@ def _engine_rule(tag: str, condition: Any) -> dict[str, Any]:
     else:
         test = {"$and": [guard, condition]}
     return {"all": [{"m": test}], "pri": 1}
+
+
+def _rule_keys(drafts: Sequence[_Draft]) -> dict[int, str]:
+    """A unique key per rule (by ``id(draft)``): the catalog id when one rule of the set
+    has it; else the id plus ``#n``, the rule's place among the rules with that id in its
+    file (``ECOM-RET-001#2``), and ``@file`` when the id is in several files. Only rules
+    of the same id count, so editing, adding or removing other rules keeps every key.
+    A ``requires`` entry checks each of its facts in a rule of its own: ``…:fact``."""
+    specs: dict[str, list[tuple[RuleSpec, RuleFile]]] = {}
+    for draft in drafts:
+        same = specs.setdefault(draft.spec.id, [])
+        if not any(spec is draft.spec for spec, _file in same):
+            same.append((draft.spec, draft.file))
+    keys: dict[int, str] = {}
+    for draft in drafts:
+        spec = draft.spec
+        same = specs[spec.id]
+        key = spec.id
+        if len(same) > 1:
+            files = {file.path for _spec, file in same}
+            names = {Path(path).name for path in files}
+            if len(files) > 1:
+                key += "@" + (
+                    Path(draft.file.path).name if len(names) == len(files) else draft.file.path
+                )
+            in_file = [rule for rule in draft.file.rules if rule.id == spec.id]
+            if len(in_file) > 1:
+                key += f"#{next(n for n, rule in enumerate(in_file, 1) if rule is spec)}"
+        if draft.fact is not None:
+            key += f":{draft.fact}"
+        keys[id(draft)] = key
+    return keys
 
 
 def _participating(sources: RulesetSources) -> tuple[RuleFile, ...]:

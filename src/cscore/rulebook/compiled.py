@@ -43,6 +43,8 @@ class CompiledRule:
     overrides: dict[str, str] = field(default_factory=dict)
     # catalog rules of the functions its values call: (rule id, name, function)
     cites: tuple[tuple[str, str, str], ...] = ()
+    # unique within the rule set: the id, plus "#n"/"@file" when several rules share it
+    key: str = ""
 
 
 @dataclass
@@ -69,6 +71,13 @@ class CompiledRuleset:
 
     def __post_init__(self) -> None:
         self.by_engine_name = {rule.engine_name: rule for rule in self.rules}
+        # Values and facts typed money: the only ones a decision rounds (2 decimals).
+        self.money = frozenset(
+            name
+            for types in (self.fact_types, self.key_types)
+            for name, t in types.items()
+            if t.name == "money"
+        )
         written = {key for keys in self.settle.values() for key in keys}
         # Values no rule sets start at their default, so readers see them from layer 0.
         self.initial_values = {

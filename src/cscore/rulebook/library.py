@@ -9,6 +9,7 @@ serving and is reported with file:line.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ class RuleRoot:
 
     path: Path
     label: str
+    key: str = ""  # the pack's or industry's key: where a replay puts its files back
 
     def display(self, file: Path) -> str:
         return f"{self.label}/{file.relative_to(self.path).as_posix()}"
@@ -85,6 +87,9 @@ class RuleLibrary:
         self._live: dict[tuple[str, str], LiveRuleset] = {}
         self._versions: dict[tuple[str, str], str] = {}
         self._reload_lock = threading.Lock()
+        # The text of every file version read, by its sha256: the decision log keeps the
+        # text a decision was made with (for replays), even after the file is edited.
+        self.texts: dict[str, str] = {}
 
     # discovery and reading ------------------------------------------------------
 
@@ -120,8 +125,25 @@ class RuleLibrary:
             return cached[1]
         fmt = next(f for f in self.formats if f.handles(file))
         rule_file = fmt.read(file, root.display(file))
+        self._remember_text(rule_file)
         self._files[file] = (stamp, rule_file)
         return rule_file
+
+    def _remember_text(self, rule_file: RuleFile) -> None:
+        """Keep the text whose bytes have the hash the format computed; a file edited
+        between the two reads (or a format hashing otherwise) leaves none, and a replay
+        of its decisions says so instead of using the wrong text."""
+        try:
+            raw = rule_file.file.read_bytes()
+        except OSError:
+            return
+        if hashlib.sha256(raw).hexdigest() == rule_file.sha256:
+            self.texts[rule_file.sha256] = raw.decode("utf-8", errors="replace")
+
+    def root_of(self, rule_file: RuleFile) -> str | None:
+        """The key of the pack (``common``) or industry whose folder holds the file."""
+        folder = rule_file.file.parent
+        return next((root.key for root in self.roots() if folder == root.path), None)
 
     def read_root(self, root: RuleRoot | None, errors: list[RuleFileError]) -> list[RuleFile]:
         files = []

@@ -66,3 +66,18 @@ def m003_rule_hits(db: Database) -> None:
         foreign_keys=[("decision_id", "decisions", "id")],
     )
     db["rule_hits"].create_index(["rule"])
+
+
+@core()
+def m004_replayable(db: Database) -> None:
+    """What a replay needs: the calendar data and the rule files each decision was made
+    with. Rule file texts are kept once per content (sha256), and the set of files a
+    decision's kernel had loaded once per distinct set; a decision names its set."""
+    db["rule_files"].create({"sha256": str, "path": str, "text": str}, pk="sha256")
+    db["rule_file_sets"].create(
+        {"id": str, "files": str},  # JSON list of {root, name, path, sha256}
+        pk="id",
+    )
+    db["decisions"].add_column("calendar_version", str)
+    db["decisions"].add_column("rule_file_set", str)
+    db["rule_hits"].add_column("key", str)

@@ -20,6 +20,7 @@ from sqlite_utils import Database, Migrations
 from cscore.calendar import CHINA_TZ
 from cscore.errors import StoreError
 from cscore.models.decision import Decision
+from cscore.rulebook.snapshot import RuleSnapshot
 from cscore.store.migrations import core
 
 _UPSERT_CASE = (
@@ -29,13 +30,16 @@ _UPSERT_CASE = (
 )
 _DECISION_COLUMNS = (
     "case_id, industry, kinds, decided_at, as_of, duration_ms, rules_version, "
-    "plugin_versions, outcomes, warnings, case_json, decision_json"
+    "plugin_versions, outcomes, warnings, case_json, decision_json, calendar_version, "
+    "rule_file_set"
 )
-_INSERT_DECISION = f"INSERT INTO decisions ({_DECISION_COLUMNS}) VALUES ({', '.join('?' * 12)})"
+_INSERT_DECISION = f"INSERT INTO decisions ({_DECISION_COLUMNS}) VALUES ({', '.join('?' * 14)})"
 _INSERT_HIT = (
-    "INSERT INTO rule_hits (decision_id, seq, kind, rule, ruleset, source, set_json)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO rule_hits (decision_id, seq, kind, rule, ruleset, source, set_json, key)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_INSERT_FILE = "INSERT OR IGNORE INTO rule_files (sha256, path, text) VALUES (?, ?, ?)"
+_INSERT_SET = "INSERT OR IGNORE INTO rule_file_sets (id, files) VALUES (?, ?)"
 
 
 def _dumps(value: Any) -> str:
@@ -61,6 +65,7 @@ class DecisionStore:
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open the decision log {self.path}: {exc}") from None
         self._lock = threading.Lock()
+        self._stored_sets: set[str] = set()  # rule file sets known to be in the file
 
     def record(
         self,
@@ -70,8 +75,14 @@ class DecisionStore:
         plugin_versions: dict[str, str],
         duration_ms: float,
         as_of: str | None,
+        calendar_version: str | None = None,
+        rule_files: RuleSnapshot | None = None,
     ) -> int:
-        """Log one decision with its case and rule hits in one transaction; its id."""
+        """Log one decision with its case and rule hits in one transaction; its id.
+
+        ``as_of`` is the instant the decision was evaluated at (the case's, or the
+        kernel's clock when the case gave none); ``rule_files`` the files it was decided
+        with, whose texts are written the first time their set is seen."""
         now = dt.datetime.now(CHINA_TZ).isoformat(timespec="seconds")
         answer = decision.to_json_dict()
         row = {
@@ -87,6 +98,8 @@ class DecisionStore:
             "warnings": _dumps(decision.warnings),
             "case_json": _dumps(case),
             "decision_json": _dumps(answer),
+            "calendar_version": calendar_version,
+            "rule_file_set": rule_files.id if rule_files is not None else None,
         }
         hits = [
             {
@@ -96,6 +109,7 @@ class DecisionStore:
                 "ruleset": entry["ruleset"],
                 "source": entry["source"],
                 "set_json": _dumps(entry.get("set", {})),
+                "key": entry.get("key") or entry["rule"],
             }
             for seq, entry in enumerate(answer["trace"])
         ]
@@ -111,9 +125,65 @@ class DecisionStore:
                         self.db.conn.executemany(
                             _INSERT_HIT, [(decision_id, *hit.values()) for hit in hits]
                         )
+                    new_set = rule_files is not None and rule_files.id not in self._stored_sets
+                    if new_set:
+                        self._write_rule_files(rule_files)  # type: ignore[arg-type]
             except sqlite3.Error as exc:
                 raise StoreError(f"decision not logged ({self.path}): {exc}") from None
+            if new_set:
+                self._stored_sets.add(rule_files.id)  # type: ignore[union-attr]
         return int(decision_id)
+
+    def _write_rule_files(self, snapshot: RuleSnapshot) -> None:
+        """Each text once per content hash, each set once (another process may have
+        written them already: INSERT OR IGNORE)."""
+        self.db.conn.executemany(
+            _INSERT_FILE,
+            [
+                (ref.sha256, ref.path, snapshot.texts[ref.sha256])
+                for ref in snapshot.files
+                if ref.sha256 in snapshot.texts
+            ],
+        )
+        files = [
+            {"root": ref.root, "name": ref.name, "path": ref.path, "sha256": ref.sha256}
+            for ref in snapshot.files
+        ]
+        self.db.execute(_INSERT_SET, [snapshot.id, _dumps(files)])
+
+    def replay_record(self, decision_id: int) -> dict[str, Any] | None:
+        """What a replay needs of one decision: the case as received, the outcomes as
+        answered, the instant, versions, and its rule files with their texts (``text``
+        None where it was not kept)."""
+        with self._lock:
+            row = self.db.execute(
+                "SELECT d.case_json, d.outcomes, d.as_of, d.plugin_versions, "
+                "d.calendar_version, d.rule_file_set, d.rules_version, s.files "
+                "FROM decisions d LEFT JOIN rule_file_sets s ON s.id = d.rule_file_set "
+                "WHERE d.id = ?",
+                [decision_id],
+            ).fetchone()
+            if row is None:
+                return None
+            refs = json.loads(row[7]) if row[7] else []
+            texts = dict(
+                self.db.execute(
+                    f"SELECT sha256, text FROM rule_files WHERE sha256 IN "
+                    f"({', '.join('?' * len(refs))})",
+                    [ref["sha256"] for ref in refs],
+                ).fetchall()
+            )
+        return {
+            "id": decision_id,
+            "case": json.loads(row[0]),
+            "outcomes": json.loads(row[1]),
+            "as_of": row[2],
+            "plugin_versions": json.loads(row[3]),
+            "calendar_version": row[4],
+            "rule_file_set": row[5],
+            "rules_version": row[6],
+            "rule_files": [{**ref, "text": texts.get(ref["sha256"])} for ref in refs],
+        }
 
     def list_decisions(
         self, limit: int = 20, case_id: str | None = None, industry: str | None = None

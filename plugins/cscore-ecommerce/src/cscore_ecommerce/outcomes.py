@@ -6,7 +6,7 @@ deadlines) are not repeated here; the kernel adds needs_info / invalid_input.
 
 from __future__ import annotations
 
-from cscore.plugin import BOOL, DATE, NUMBER, STRING, enum
+from cscore.plugin import BOOL, DATE, MONEY, STRING, enum
 
 CHARGE = enum(["free", "paid"])
 COVERAGE = enum(["whole_unit", "main_part", "none"])
@@ -17,9 +17,9 @@ OUTCOMES = {
         "reason": STRING,
         "return_deadline": DATE,
         "return_shipping_paid_by": enum(["buyer", "merchant", "none"]),
-        "refund_amount": NUMBER,
+        "refund_amount": MONEY,
         "refund_due_by": DATE,
-        "shipping_deduction": NUMBER,
+        "shipping_deduction": MONEY,
         "charge": CHARGE,
         "warranty_end": DATE,
     },
@@ -31,7 +31,7 @@ OUTCOMES = {
         "reason": STRING,
     },
     "fee": {
-        "shipping_fee": NUMBER,
+        "shipping_fee": MONEY,
         "carrier": enum(["standard", "EMS"]),
     },
     "escalation": {
