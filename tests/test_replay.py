@@ -185,3 +185,20 @@ def test_invalid_input_decisions_replay_too(tmp_path):
         decision = kernel.evaluate(return_case(goods_amount_paid=-1.0))
         assert decision.outcomes["return"]["decision"] == "invalid_input"
         assert replay_decision(kernel.store, 1).same
+
+
+def test_the_calendar_version_names_loaded_calendar_files(rules_copy):
+    """A year's notice loaded as a calendar file changes the logged calendar version, so a
+    replay on a kernel without it reports that the calendar data differ."""
+    from cscore.kernel import Kernel
+
+    with Kernel(rules_dir=rules_copy) as kernel:
+        before = kernel.calendar_version
+    (rules_copy / "calendar").mkdir(exist_ok=True)
+    (rules_copy / "calendar" / "2027.yaml").write_text(
+        "source: test notice\nrest_days: [2027-01-01, 2027-02-05..2027-02-11]\n",
+        encoding="utf-8",
+    )
+    with Kernel(rules_dir=rules_copy) as kernel:
+        after = kernel.calendar_version
+    assert before != after and "files sha256:" in after

@@ -110,7 +110,6 @@ class Kernel:
         self.calendar = calendar
         self.calendar_data = _calendar_data(rules_dir)
         self.calendar_data.load()
-        self.calendar_version = calendar_version(calendar)
         self.clock = clock
         self.library = RuleLibrary(
             self.industries,
@@ -425,6 +424,11 @@ class Kernel:
                 call_impl(impl, case=parsed, decision=decision)
             except Exception:  # observers never cost the host its decision
                 logger.exception("decision_made observer %r failed", impl.plugin_name)
+
+    @property
+    def calendar_version(self) -> str:
+        """The calendar data decisions are made with now (logged with each decision)."""
+        return calendar_version(self.calendar, self.calendar_data.version)
 
     # rules ----------------------------------------------------------------------
 

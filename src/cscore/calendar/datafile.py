@@ -18,6 +18,7 @@ is one line naming ``file:line``.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections.abc import Callable, Sequence
@@ -204,7 +205,18 @@ class CalendarData:
     def __init__(self, dirs: Sequence[CalendarDir] = ()) -> None:
         self.dirs = list(dirs)
         self.years: dict[int, CalendarYear] = {}
+        self.version = ""  # of the loaded files' content; "" when none is loaded
         self._lock = threading.Lock()
+
+    def _set(self, years: dict[int, CalendarYear]) -> None:
+        self.years = years
+        digest = hashlib.sha256()
+        for year in sorted(years):
+            loaded = years[year]
+            days = sorted(d.isoformat() for d in loaded.rest_days)
+            worked = sorted(d.isoformat() for d in loaded.working_days)
+            digest.update(f"{year}:{','.join(days)}|{','.join(worked)}\n".encode())
+        self.version = f"files sha256:{digest.hexdigest()[:16]}" if years else ""
 
     def files(self) -> list[Path]:
         """Every calendar file of every folder (for the rule library's change signature)."""
@@ -247,7 +259,7 @@ class CalendarData:
         years, errors = self._read_all(lambda _year: None)
         if errors:
             raise RuleLoadError(errors)
-        self.years = years
+        self._set(years)
 
     def reload(self) -> tuple[list[str], list[RuleFileError]]:
         """Re-read every file; a broken one keeps its year's last good version serving.
@@ -261,5 +273,5 @@ class CalendarData:
                 for year in sorted(years.keys() | self.years.keys())
                 if years.get(year) != self.years.get(year)
             ]
-            self.years = years
+            self._set(years)
             return changed, errors

@@ -25,10 +25,13 @@ def _official() -> str:
     return f"chinese-calendar {installed} ({OFFICIAL_YEARS.start}-{OFFICIAL_YEARS.stop - 1})"
 
 
-def calendar_version(host: HostCalendar | None = None) -> str:
-    """``chinese-calendar 1.11.0 (2004-2026)``, plus ``; host sha256:…`` of the host's
-    calendar when one is given."""
-    if host is None:
-        return _official()
-    digest = hashlib.sha256(host.model_dump_json().encode()).hexdigest()
-    return f"{_official()}; host sha256:{digest[:16]}"
+def calendar_version(host: HostCalendar | None = None, files: str = "") -> str:
+    """``chinese-calendar 1.11.0 (2004-2026)``, plus ``; files sha256:…`` of the loaded
+    calendar files (a year's notice) and ``; host sha256:…`` of the host's calendar."""
+    parts = [_official()]
+    if files:
+        parts.append(files)
+    if host is not None:
+        digest = hashlib.sha256(host.model_dump_json().encode()).hexdigest()
+        parts.append(f"host sha256:{digest[:16]}")
+    return "; ".join(parts)
