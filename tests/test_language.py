@@ -216,8 +216,8 @@ def test_parse_positions():
         ("a & b", 2, "unexpected character '&': write 'and'"),
         ("a | b", 2, "unexpected character '|': write 'or'"),
         ("!a", 0, "unexpected character '!': write 'not' (or != to compare)"),
-        ("a ≤ b", 2, "unexpected character '≤': write <="),
-        ("a ≥ b", 2, "unexpected character '≥': write >="),
+        ("a ＝ 1", 2, "unexpected character '＝': use == to compare"),
+        ("a、b", 1, "unexpected character '、': separate list items with ','"),
         ("a b", 2, "unexpected 'b' (missing 'and'/'or' or an operator?)"),
         ("(a", 2, "expected ')' to close '(', found 'end of expression'"),
         ("a is 3", 5, "expected 'null' after 'is', found '3'"),
@@ -235,8 +235,8 @@ def test_parse_positions():
         "ampersand",
         "pipe",
         "bang",
-        "unicode-le",
-        "unicode-ge",
+        "fullwidth-equals",
+        "ideographic-comma",
         "missing-operator",
         "unclosed-paren",
         "is-without-null",
@@ -257,6 +257,26 @@ def test_parse_errors(source, pos, message):
     assert info.value.message == message
     assert info.value.pos == pos
     assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    ("source", "meaning"),
+    [
+        ("a ≥ 99", "a >= 99"),
+        ("a ≤ b", "a <= b"),
+        ("a ≠ b", "a != b"),
+        ("a ＝＝ b", "a == b"),
+        ("p in [新疆，西藏，青海]", "p in [新疆, 西藏, 青海]"),
+        ("p in 【新疆，西藏】", "p in [新疆, 西藏]"),
+        ("（a ＋ 1） ＞ 2", "a + 1 > 2"),
+        ("x == “好的”", 'x == "好的"'),
+        ("b == TRUE or c == FALSE", "b == true or c == false"),
+    ],
+)
+def test_lookalike_characters_mean_their_ascii_operator(source, meaning):
+    """What a Chinese keyboard or a spreadsheet types is read as the operator it looks
+    like, never as part of a name (so a list of provinces stays a list)."""
+    assert render(parse(source)) == meaning
 
 
 def test_names_in():

@@ -45,23 +45,57 @@ _TOKEN = re.compile(
     r"""
     (?P<space>\s+)
   | (?P<number>\d+(?:\.\d+)?)
-  | (?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
+  | (?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|“[^”]*”|‘[^’]*’|「[^」]*」)
   | (?P<name>[^\W\d][\w]*(?:\.[^\W\d][\w]*)*)
   | (?P<op>==|!=|<=|>=|<|>|\+|-|\*|/|\(|\)|\[|\]|,)
+  | (?P<lookalike>＝＝|！＝|＜＝|＞＝|≠|≤|≥|≦|≧|＜|＞|（|）|［|］|【|】|，|＋|－|＊|／)
   | (?P<bad>.)
     """,
     re.VERBOSE,
 )
 
+# What a Chinese keyboard (or a word processor) types instead of the ASCII operator:
+# read as the operator it looks like, so `a ≥ 99` and `[新疆，西藏]` mean what they say.
+_LOOKALIKES = {
+    "＝＝": "==",
+    "！＝": "!=",
+    "＜＝": "<=",
+    "＞＝": ">=",
+    "≠": "!=",
+    "≤": "<=",
+    "≥": ">=",
+    "≦": "<=",
+    "≧": ">=",
+    "＜": "<",
+    "＞": ">",
+    "（": "(",
+    "）": ")",
+    "［": "[",
+    "］": "]",
+    "【": "[",
+    "】": "]",
+    "，": ",",
+    "＋": "+",
+    "－": "-",
+    "＊": "*",
+    "／": "/",
+}
+
 _KEYWORDS = {"and", "or", "not", "in", "is", "true", "false", "null"}
 _COMPARISONS = {"==", "!=", "<", "<=", ">", ">="}
 _HINTS = {
     "=": "use == to compare",
+    "＝": "use == to compare",
     "&": "write 'and'",
+    "＆": "write 'and'",
     "|": "write 'or'",
+    "｜": "write 'or'",
     "!": "write 'not' (or != to compare)",
-    "≤": "write <=",
-    "≥": "write >=",
+    "！": "write 'not' (or != to compare)",
+    "、": "separate list items with ','",
+    "；": "join tests with 'and' / 'or'",
+    ";": "join tests with 'and' / 'or'",
+    "：": "a condition has no ':'",
 }
 
 
@@ -86,6 +120,12 @@ def tokenize(source: str) -> list[Token]:
             )
         if kind == "name" and text in _KEYWORDS:
             kind = "keyword"
+        elif kind == "lookalike":
+            kind, text = "op", _LOOKALIKES[text]
+        elif kind == "string" and text[0] in "“‘「":
+            text = '"' + text[1:-1].replace("\\", "\\\\").replace('"', '\\"') + '"'
+        elif kind == "name" and text in ("TRUE", "FALSE", "True", "False"):
+            kind, text = "keyword", text.lower()  # as a spreadsheet writes a yes/no
         tokens.append(Token(kind or "bad", text, match.start()))
     tokens.append(Token("end", "", len(source)))
     return tokens

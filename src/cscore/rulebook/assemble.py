@@ -41,7 +41,7 @@ from cscore.language.exclusive import exclusive
 from cscore.language.functions import FunctionSpec
 from cscore.language.interpreter import compile_value
 from cscore.language.parser import ExpressionError, parse
-from cscore.language.types import ANY, STRING, Type, list_of, unify
+from cscore.language.types import ANY, STRING, Type, enum, list_of, unify
 from cscore.models.outcomes import DATA_OUTCOMES, merge_declared
 from cscore.rulebook.compiled import CompiledRule, CompiledRuleset, CompiledSet
 from cscore.rulebook.model import NO_DEFAULT, ConstantSpec, KeySpec, RuleFile, RuleSpec, Where
@@ -419,12 +419,21 @@ class _Assembler:
             constants={name: spec.value for name, spec in constants.items()},
             functions=self.functions,
         )
+        last_layer: dict[str, int] = {}
+        for draft in drafts:
+            for key, *_ in draft.sets:
+                last_layer[key] = max(last_layer.get(key, 0), draft.layer)
         for layer in range(layer_count):
             for draft in (d for d in drafts if d.layer == layer):
                 self.check_draft(draft, scope, keys, declared, inferred)
             for key, t in inferred.items():  # visible to the next layers
                 if declared[key] is None:
                     scope.values[key] = t  # type: ignore[index]
+            for key, written in last_layer.items():
+                if written == layer:  # every rule that sets it is checked: narrow it
+                    narrowed = _words_set(key, drafts, keys[key])
+                    if narrowed is not None and scope.values[key].name == "string":
+                        scope.values[key] = narrowed  # type: ignore[index]
         return {key: declared[key] or inferred.get(key, ANY) for key in keys}
 
     def check_draft(
@@ -649,6 +658,27 @@ class _Cycle(Exception):
     def __init__(self, rules: list[int]) -> None:
         super().__init__("cycle")
         self.rules = rules
+
+
+def _words_set(key: str, drafts: list[_Draft], spec: KeySpec) -> Type | None:
+    """The words the rules of a rule set can give ``key``, when each sets a word: a
+    condition comparing ``key`` with any other word can never be true, so it is a typo
+    (``reason == no_reason_within_7_day``) the checker reports with a did-you-mean."""
+    if spec.hit not in ("priority", "first", "unique"):
+        return None
+    words: set[str] = set()
+    for draft in drafts:
+        for name, node, *_ in draft.sets:
+            if name != key:
+                continue
+            if not (isinstance(node, Literal) and isinstance(node.value, str)):
+                return None  # a computed value: any word is possible
+            words.add(node.value)
+    if spec.default is not NO_DEFAULT:
+        if not isinstance(spec.default, str):
+            return None
+        words.add(spec.default)
+    return enum(words) if words else None
 
 
 def _reads(draft: _Draft) -> set[str]:

@@ -79,8 +79,13 @@ def read_decision_table(file: Path, display: str) -> RuleFile:
         line = first_row + reader.line_num - 1
         if not any(cell.strip() for cell in row) or row[0].strip().startswith("#"):
             continue
-        if len(row) > len(columns):
-            raise RuleFileError(display, line, f"{len(row)} cells but {len(columns)} columns")
+        if len(row) != len(columns):  # a missing cell would silently drop an output
+            raise RuleFileError(
+                display,
+                line,
+                f"{len(row)} cells but {len(columns)} columns: every row needs a cell for "
+                "every column (leave a cell empty, but keep its comma)",
+            )
         rules.append(_row_rule(columns, row, display, line))
     return RuleFile(
         path=display,

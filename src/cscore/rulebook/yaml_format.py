@@ -47,6 +47,7 @@ RULE_KEYS = ("id", "name", "priority", "when", "set", "message", "replaces", "no
 REQUIRE_KEYS = ("id", "name", "when", "facts", "note", "source")
 CHECK_KEYS = ("id", "name", "when", "invalid", "message", "note", "source")
 KEY_SPEC_KEYS = ("hit", "default", "type", "order", "note")
+_FULLWIDTH_SEPARATORS = ("，", "、", "；")
 
 
 def read_rule_file(file: Path, display: str) -> RuleFile:
@@ -114,8 +115,24 @@ class _Reader:
             value = plain(value)
             if isinstance(value, dict):
                 raise self.fail(line, f"constant '{name}' must be a value or a list, not a mapping")
+            self.refuse_fullwidth_separators(value, line, f"constant '{name}'")
             constants[name] = ConstantSpec(name, value, self.where(line))
         return constants
+
+    def refuse_fullwidth_separators(self, value: Any, line: int, what: str) -> None:
+        """`[新疆，西藏，青海]` is ONE item to YAML (the commas are full-width): refuse it
+        rather than let 新疆 silently stop matching."""
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if not isinstance(item, str):
+                continue
+            found = next((mark for mark in _FULLWIDTH_SEPARATORS if mark in item), None)
+            if found is not None:
+                raise self.fail(
+                    line,
+                    f"{what}: '{item}' contains the full-width '{found}'; separate list "
+                    "items with an ASCII comma ',' (or quote the text if it is one value)",
+                )
 
     def read_keys(
         self, data: dict[str, Any], section_name: str, report: bool
@@ -165,6 +182,7 @@ class _Reader:
     def read_type(self, key: str, raw: Any, line: int) -> Type:
         raw = plain(raw)
         if isinstance(raw, list):  # an enumeration: type: [a, b, c]
+            self.refuse_fullwidth_separators(raw, line, f"'{key}' type")
             return enum(str(v) for v in raw)
         name = str(raw)
         if name not in BY_NAME:
@@ -239,14 +257,19 @@ class _Reader:
             return ()
         if not isinstance(sets, dict) or not sets:
             raise self.fail(key_line(entry, "set", line), "set must map keys to values", rule_id)
-        return tuple(
-            SetSpec(
-                str(key),
-                value if isinstance(value, str) else plain(value),  # keep folding for lines
-                self.where(value_line(sets, key, key_line(sets, key, line))),
+        specs = []
+        for key, value in sets.items():
+            where = self.where(value_line(sets, key, key_line(sets, key, line)))
+            if isinstance(value, list):
+                self.refuse_fullwidth_separators(plain(value), where.line, f"set {key}")
+            specs.append(
+                SetSpec(
+                    str(key),
+                    value if isinstance(value, str) else plain(value),  # keep folding for lines
+                    where,
+                )
             )
-            for key, value in sets.items()
-        )
+        return tuple(specs)
 
     def read_names(
         self, entry: dict[str, Any], key: str, rule_id: str, line: int
@@ -258,4 +281,5 @@ class _Reader:
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise self.fail(key_line(entry, key, line), f"{key} must be a list of names", rule_id)
+        self.refuse_fullwidth_separators(value, key_line(entry, key, line), key)
         return tuple(value)
