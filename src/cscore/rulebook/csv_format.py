@@ -76,12 +76,12 @@ def read_decision_table(file: Path, display: str) -> RuleFile:
     }
     rules = []
     for row in reader:
-        line = first_row + reader.line_num - 1
+        row_line = first_row + reader.line_num - 1
         if not any(cell.strip() for cell in row) or row[0].strip().startswith("#"):
             continue
         if len(row) > len(columns):
-            raise RuleFileError(display, line, f"{len(row)} cells but {len(columns)} columns")
-        rules.append(_row_rule(columns, row, display, line))
+            raise RuleFileError(display, row_line, f"{len(row)} cells but {len(columns)} columns")
+        rules.append(_row_rule(columns, row, display, row_line))
     return RuleFile(
         path=display,
         file=file,

@@ -13,7 +13,7 @@ core = Migrations("cscore")
 
 @core()
 def m001_cases(db: Database) -> None:
-    db["cases"].create(
+    db.table("cases").create(
         {
             "case_id": str,
             "industry": str,
@@ -27,7 +27,7 @@ def m001_cases(db: Database) -> None:
 
 @core()
 def m002_decisions(db: Database) -> None:
-    db["decisions"].create(
+    db.table("decisions").create(
         {
             "id": int,
             "case_id": str,
@@ -46,13 +46,13 @@ def m002_decisions(db: Database) -> None:
         pk="id",
         foreign_keys=[("case_id", "cases", "case_id")],
     )
-    db["decisions"].create_index(["case_id"])
-    db["decisions"].create_index(["decided_at"])
+    db.table("decisions").create_index(["case_id"])
+    db.table("decisions").create_index(["decided_at"])
 
 
 @core()
 def m003_rule_hits(db: Database) -> None:
-    db["rule_hits"].create(
+    db.table("rule_hits").create(
         {
             "decision_id": int,
             "seq": int,
@@ -65,4 +65,4 @@ def m003_rule_hits(db: Database) -> None:
         pk=("decision_id", "seq"),
         foreign_keys=[("decision_id", "decisions", "id")],
     )
-    db["rule_hits"].create_index(["rule"])
+    db.table("rule_hits").create_index(["rule"])

@@ -113,6 +113,7 @@ class DecisionStore:
                         )
             except sqlite3.Error as exc:
                 raise StoreError(f"decision not logged ({self.path}): {exc}") from None
+        assert decision_id is not None  # every INSERT sets it
         return int(decision_id)
 
     def list_decisions(
