@@ -198,11 +198,6 @@ def collect(pm: pluggy.PluginManager, hook_name: str) -> list[tuple[str, Any]]:
     return collected
 
 
-def blame(pm: pluggy.PluginManager, hook_name: str, exc: BaseException) -> str:
-    """The name of the plugin whose implementation of ``hook_name`` raised ``exc``."""
-    return _Implementations(getattr(pm.hook, hook_name).get_hookimpls()).blame(exc)
-
-
 def each_implementation(
     pm: pluggy.PluginManager, hook_name: str
 ) -> Iterator[tuple[str, Callable[..., Any]]]:
