@@ -4,8 +4,15 @@ Hooks are listed in pipeline order. Contribution hooks take a ``register`` callb
 rather than returning lists, so that every contribution is tagged with the plugin that
 made it and a clash names both plugins. The kernel's own behaviour — the YAML rule
 format, the rule functions, routing, the durable_rules engine — is implemented by
-default plugins on these same hooks (``cscore.default_plugins``), so any of it can be
-replaced by registering a plugin that answers first.
+default plugins on these same hooks (``cscore.default_plugins``), every one of them a
+``trylast`` fallback, so any of it can be replaced by a plugin that answers first.
+
+Hooks are called through pluggy (``pm.hook``): wrappers (``wrapper=True`` and old-style
+``hookwrapper=True``), ``tryfirst``/``trylast`` and ``pm.set_blocked`` behave as pluggy
+documents. Declarations are read when a Kernel is built (a plugin registered on
+``kernel.pm`` later that implements one gets a ``LatePluginWarning``: build a new
+Kernel); per-case hooks are called on every evaluation, so a plugin registered later
+takes part from the next case on.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ if TYPE_CHECKING:
 hookspec = pluggy.HookspecMarker("cscore")
 hookimpl = pluggy.HookimplMarker("cscore")
 
-# -- declarations (collected once, when a Kernel starts) ---------------------------
+# -- declarations (collected once, when a Kernel is built) --------------------------
 
 
 @hookspec
@@ -72,6 +79,10 @@ def register_functions(register: Callable[[FunctionSpec], None]) -> None:
 @hookspec
 def register_rule_formats(register: Callable[[RuleFormat], None]) -> None:
     """Contribute rule-file formats by file suffix (``.yaml`` rules, ``.csv`` tables).
+
+    A plugin's format for a suffix replaces the built-in one of that suffix (your own
+    ``.yaml`` reader); two non-built-in plugins claiming one suffix is an error naming
+    both.
 
     :param register: call with ``RuleFormat(suffix, read, description)``; ``read(path,
         display_path)`` returns a :class:`cscore.rulebook.model.RuleFile` or raises
@@ -131,8 +142,10 @@ def enrich_case(
     """Return derived facts that need Python (sums over order lines, lookups), or None.
 
     Results of all plugins are merged; two plugins returning the same key is an error
-    naming both. Derived facts must be declared in the industry's ``derived_facts``
-    model so that rule files can use them. Must not mutate ``facts``.
+    naming both. A wrapper (``wrapper=True``) receives the list of results and what it
+    returns is merged instead. Must be pure: to name the plugins of a clash, the kernel
+    asks the implementations again. Derived facts must be declared in the industry's
+    ``derived_facts`` model so that rule files can use them. Must not mutate ``facts``.
 
     :param industry: the industry key of the case.
     :param facts: the validated facts (Python values: ``date``, ``datetime``...).
@@ -146,5 +159,7 @@ def decision_made(case: Case, decision: Decision) -> None:
 
     Return values are ignored and the decision cannot be changed. An exception raised
     here is logged (logger ``cscore``) and does not reach the host application: a
-    broken notifier must not cost a customer their decision.
+    broken notifier must not cost a customer their decision. So that one failing does
+    not keep the others from running, each implementation is called in a pluggy call of
+    its own (a subset caller), in pluggy's order; a wrapper of this hook wraps each.
     """

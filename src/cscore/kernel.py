@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import pluggy
 from pydantic import ValidationError
 
 import cscore
@@ -40,13 +39,15 @@ from cscore.models.outcomes import INVALID_INPUT
 from cscore.models.unknown import unknown_fact_warnings
 from cscore.plugins import (
     DEFAULT_PLUGINS,
-    call_impl,
+    PluginManager,
     collect,
-    hookimpls,
+    each_implementation,
     make_plugin_manager,
     plugin_report,
+    returned_by,
 )
 from cscore.rulebook.assemble import rules_version
+from cscore.rulebook.formats import RuleFormat
 from cscore.rulebook.library import ReloadReport, RuleLibrary, RuleRoot
 from cscore.rulebook.model import RuleFile
 from cscore.rulebook.run import Evaluation
@@ -98,11 +99,11 @@ class Kernel:
         reload_interval: float = 1.0,
         clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
-        self.pm: pluggy.PluginManager = make_plugin_manager(plugins, load_entrypoints)
+        self.pm: PluginManager = make_plugin_manager(plugins, load_entrypoints)
         self.industries = self._collect_industries()
         self.packs = self._collect_packs()
         self.functions = self._collect_functions()
-        self.formats = [item for _plugin, item in collect(self.pm, "register_rule_formats")]
+        self.formats = self._collect_formats()
         engine: Engine | None = self.pm.hook.create_engine()
         if engine is None:
             raise PluginError("no plugin provides an engine (create_engine)")
@@ -126,7 +127,12 @@ class Kernel:
         }
         self.store: DecisionStore | None = None
         if db is not None:
-            sets = [item for _plugin, item in collect(self.pm, "register_migrations")]
+            # The core set first (its default plugin answers last): a plugin's tables may
+            # refer to the core's.
+            found = collect(self.pm, "register_migrations")
+            sets = [
+                item for plugin, item in sorted(found, key=lambda c: c[0] not in DEFAULT_PLUGINS)
+            ]
             self.store = DecisionStore(db, sets)
         self.auto_reload = auto_reload
         self.reload_interval = reload_interval
@@ -137,11 +143,9 @@ class Kernel:
         self._versions: dict[tuple[str, ...], str] = {}  # rule set versions -> combined
         self._used_files: dict[str, tuple[RuleFile, ...]] = {}  # combined -> its files
         self._snapshots: dict[str, RuleSnapshot] = {}  # combined -> files loaded with it
-        # Looked up once: the per-case steps below call these for every evaluation.
-        self._enrichers = hookimpls(self.pm, "enrich_case")
-        self._observers = hookimpls(self.pm, "decision_made")
-        # Only the default router answers route_case: read case.industry without a hook call.
-        self._default_routing = len(hookimpls(self.pm, "route_case")) == 1
+        # Per-case hooks are called through self.pm on every evaluation, so a plugin
+        # registered from now on takes part in the next one; declaration hooks were read.
+        self.pm.declarations_read = True
 
     # setting up -----------------------------------------------------------------
 
@@ -150,36 +154,37 @@ class Kernel:
 
     def _collect_packs(self) -> dict[str, RulePack]:
         """Shared rule packs by key; a built-in pack gives way to a plugin's of that key."""
-        found: dict[str, RulePack] = {}
-        for plugin, pack in collect(self.pm, "register_rule_packs"):
-            object.__setattr__(pack, "plugin", plugin)
-            previous = found.get(pack.key)
-            if previous is not None:
-                if previous.plugin in DEFAULT_PLUGINS:
-                    found[pack.key] = pack  # hookimpls are in registration order
-                    continue
-                if plugin in DEFAULT_PLUGINS:
-                    continue
-                raise PluginError(
-                    f"rule pack '{pack.key}' is registered by both {previous.plugin!r} and "
-                    f"{plugin!r}"
-                )
-            found[pack.key] = pack
-        return found
+        return self._collect_unique("register_rule_packs", "key", "rule pack", replaceable=True)
+
+    def _collect_formats(self) -> list[RuleFormat]:
+        """Rule formats by suffix; a built-in format gives way to a plugin's of that suffix."""
+        found = self._collect_unique("register_rule_formats", "suffix", "rule format", True)
+        return list(found.values())
 
     def _collect_functions(self) -> dict[str, FunctionSpec]:
         return self._collect_unique("register_functions", "name", "rule function")
 
-    def _collect_unique(self, hook: str, key: str, what: str) -> dict[str, Any]:
-        """Contributions by name; a name two plugins register is an error naming both."""
+    def _collect_unique(
+        self, hook: str, key: str, what: str, replaceable: bool = False
+    ) -> dict[str, Any]:
+        """Contributions by name; a name two plugins register is an error naming both.
+        ``replaceable``: a default plugin's contribution gives way to another plugin's
+        of the same name instead (two non-default ones still clash)."""
         found: dict[str, Any] = {}
         for plugin, spec in collect(self.pm, hook):
             name = getattr(spec, key)
-            if name in found:
-                raise PluginError(
-                    f"{what} '{name}' is registered by both {found[name].plugin!r} and {plugin!r}"
-                )
+            previous = found.get(name)
             object.__setattr__(spec, "plugin", plugin)  # frozen spec: record who made it
+            if previous is not None:
+                if replaceable and (plugin in DEFAULT_PLUGINS) != (
+                    previous.plugin in DEFAULT_PLUGINS
+                ):
+                    if plugin not in DEFAULT_PLUGINS:
+                        found[name] = spec
+                    continue
+                raise PluginError(
+                    f"{what} '{name}' is registered by both {previous.plugin!r} and {plugin!r}"
+                )
             found[name] = spec
         return found
 
@@ -237,10 +242,7 @@ class Kernel:
         return to_china_time(now).replace(microsecond=0)
 
     def _route(self, case: Case) -> IndustrySpec:
-        if self._default_routing:
-            key = case.industry
-        else:
-            key = self.pm.hook.route_case(case=case, industries=self.industries)
+        key = self.pm.hook.route_case(case=case, industries=self.industries)
         if key not in self.industries:
             known = ", ".join(sorted(self.industries)) or "none installed"
             raise CaseError(
@@ -335,17 +337,21 @@ class Kernel:
     def _enrich(
         self, industry: str, facts: Mapping[str, Any], calendar: WorkCalendar
     ) -> dict[str, Any]:
+        arguments = {"industry": industry, "facts": facts, "calendar": calendar}
         merged: dict[str, Any] = {}
-        owners: dict[str, str] = {}
-        for impl in self._enrichers:
-            result = call_impl(impl, industry=industry, facts=facts, calendar=calendar)
-            for key, value in (result or {}).items():
-                if key in owners:
-                    raise PluginError(
-                        f"derived fact '{key}' is set by both {owners[key]!r} and "
-                        f"{impl.plugin_name!r}"
-                    )
-                owners[key] = impl.plugin_name
+        for result in self.pm.hook.enrich_case(**arguments):  # wrappers may have changed it
+            if not isinstance(result, Mapping):
+                names = returned_by(
+                    self.pm, "enrich_case", arguments, lambda r: not isinstance(r, Mapping | None)
+                )
+                raise PluginError(
+                    f"enrich_case of {_named(names, ' or ')} returned a "
+                    f"{type(result).__name__}, not a mapping of derived facts"
+                )
+            for key, value in result.items():
+                if key in merged:
+                    names = returned_by(self.pm, "enrich_case", arguments, _sets(key))
+                    raise PluginError(f"derived fact '{key}' is set by both {_named(names)}")
                 merged[key] = value
         return merged
 
@@ -419,11 +425,12 @@ class Kernel:
                 calendar_version=self.calendar_version,
                 rule_files=self._snapshot(decision.rules_version),
             )
-        for impl in self._observers:
+        # One pluggy call per observer: one failing must not keep the others from it.
+        for plugin, observe in each_implementation(self.pm, "decision_made"):
             try:
-                call_impl(impl, case=parsed, decision=decision)
+                observe(case=parsed, decision=decision)
             except Exception:  # observers never cost the host its decision
-                logger.exception("decision_made observer %r failed", impl.plugin_name)
+                logger.exception("decision_made observer %r failed", plugin)
 
     @property
     def calendar_version(self) -> str:
@@ -478,6 +485,14 @@ def _calendar_data(rules_dir: str | Path | None) -> CalendarData:
             label = str(rules_dir).rstrip("/\\") or "."
             dirs.append(CalendarDir(own, f"{label}/calendar"))
     return CalendarData(dirs)
+
+
+def _sets(key: str) -> Callable[[Any], bool]:
+    return lambda answer: isinstance(answer, Mapping) and key in answer
+
+
+def _named(plugins: list[str], joiner: str = " and ") -> str:
+    return joiner.join(map(repr, plugins)) or "plugins that answer differently when asked again"
 
 
 def _trace(results: list[tuple[str, Any, Any]]) -> list[TraceEntry]:

@@ -45,6 +45,7 @@ from cscore.models.facts import (
     Timestamp,
 )
 from cscore.models.outcomes import INVALID_INPUT, NEEDS_INFO
+from cscore.plugins import LatePluginWarning
 from cscore.rulebook.formats import RuleFormat
 from cscore.rulebook.model import ConstantSpec, KeySpec, RuleFile, RuleSpec, SetSpec, Where
 
@@ -78,6 +79,7 @@ __all__ = [
     "HostCalendar",
     "IndustrySpec",
     "KeySpec",
+    "LatePluginWarning",
     "Money",
     "OutcomeVocabulary",
     "PluginError",

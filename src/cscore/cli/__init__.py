@@ -29,6 +29,7 @@ class Settings:
         self.rules_dir = rules_dir
         self.db = db
         self._kernel: Any = None
+        self._kernel_key: tuple[bool, str | Path | None] | None = None
 
     def kernel(self, *, log: bool = True, rules_dir: str | Path | None = None) -> Any:
         from cscore.kernel import Kernel

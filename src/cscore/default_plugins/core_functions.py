@@ -111,7 +111,7 @@ FUNCTIONS = [
 ]
 
 
-@hookimpl
+@hookimpl(trylast=True)
 def register_functions(register: Callable[[FunctionSpec], None]) -> None:
     for spec in FUNCTIONS:
         register(spec)

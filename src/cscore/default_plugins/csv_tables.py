@@ -9,6 +9,6 @@ from cscore.rulebook.csv_format import read_decision_table
 from cscore.rulebook.formats import RuleFormat
 
 
-@hookimpl
+@hookimpl(trylast=True)
 def register_rule_formats(register: Callable[[RuleFormat], None]) -> None:
     register(RuleFormat(".csv", read_decision_table, "CSV decision table"))

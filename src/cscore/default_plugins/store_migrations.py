@@ -10,6 +10,6 @@ from cscore.hookspecs import hookimpl
 from cscore.store.migrations import core
 
 
-@hookimpl
+@hookimpl(trylast=True)
 def register_migrations(register: Callable[[Migrations], None]) -> None:
     register(core)

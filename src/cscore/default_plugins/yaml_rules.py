@@ -9,7 +9,7 @@ from cscore.rulebook.formats import RuleFormat
 from cscore.rulebook.yaml_format import read_rule_file
 
 
-@hookimpl
+@hookimpl(trylast=True)
 def register_rule_formats(register: Callable[[RuleFormat], None]) -> None:
     register(RuleFormat(".yaml", read_rule_file, "YAML rule file"))
     register(RuleFormat(".yml", read_rule_file, "YAML rule file"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,9 +113,9 @@ def _require_fit(node: Node, actual: Type, expected: Type, scope: Scope, what: s
     if expected.values is not None and isinstance(node, Literal) and isinstance(node.value, str):
         _check_enum(node, expected, scope)
     if expected.values is not None and isinstance(node, ListExpr):
-        for item in node.items:
-            if isinstance(item, Literal) and isinstance(item.value, str):
-                _check_enum(item, expected, scope)
+        for element in node.items:
+            if isinstance(element, Literal) and isinstance(element.value, str):
+                _check_enum(element, expected, scope)
 
 
 def _check_enum(literal: Literal, expected: Type, scope: Scope) -> None:
@@ -150,7 +150,8 @@ class _Checker:
         self.in_condition = in_condition
 
     def check(self, node: Node) -> tuple[Node, Type]:
-        method = getattr(self, "_" + type(node).__name__.lower())
+        name = "_" + type(node).__name__.lower()
+        method: Callable[[Node], tuple[Node, Type]] = getattr(self, name)
         return method(node)
 
     def _literal(self, node: Literal) -> tuple[Node, Type]:

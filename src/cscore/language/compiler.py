@@ -17,6 +17,7 @@ is an integer comparison inside the engine.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from cscore.language.ast import Arith, BoolOp, Call, Compare, ListExpr, Literal, Name, Node, Unary
@@ -82,7 +83,7 @@ def _compile(node: Node, negate: bool) -> Condition:
     raise ExpressionError("this is not a condition", node.pos)
 
 
-def _join(op: str, parts: list[Condition]) -> Condition:
+def _join(op: str, parts: Sequence[Condition]) -> Condition:
     absorbing = op == "$or"  # True absorbs an "or"; False absorbs an "and"
     kept: list[dict[str, Any]] = []
     for part in parts:
@@ -148,13 +149,14 @@ def _isolate(left: Node, op: str, right: Node, pos: int) -> tuple[Node, str, Nod
     """Move constants across so a single field stands on the left: `a + 2 < b` → `a < b - 2`."""
     while not isinstance(left, Name):
         if isinstance(left, Arith) and left.op in ("+", "-"):
-            if _fields(left.left):  # x ± y op r  ⇔  x op r ∓ y
-                moved = Arith(pos, "-" if left.op == "+" else "+", right, left.right)
-                left, right = left.left, moved
-            elif left.op == "+":  # k + x op r  ⇔  x op r - k
-                left, right = left.right, Arith(pos, "-", right, left.left)
+            arith = left
+            if _fields(arith.left):  # x ± y op r  ⇔  x op r ∓ y
+                moved = Arith(pos, "-" if arith.op == "+" else "+", right, arith.right)
+                left, right = arith.left, moved
+            elif arith.op == "+":  # k + x op r  ⇔  x op r - k
+                left, right = arith.right, Arith(pos, "-", right, arith.left)
             else:  # k - x op r  ⇔  x mirror(op) k - r
-                left, right, op = left.right, Arith(pos, "-", left.left, right), _MIRROR[op]
+                left, right, op = arith.right, Arith(pos, "-", arith.left, right), _MIRROR[op]
             continue
         if isinstance(left, Arith) and (
             isinstance(left.right, Literal) or (left.op == "*" and isinstance(left.left, Literal))

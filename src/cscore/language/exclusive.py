@@ -108,7 +108,7 @@ def _contradict(x: tuple[str, str, Any], y: tuple[str, str, Any]) -> bool:
         if other_op == "==":
             return other is not None and other != value
         if other_op == "!=":
-            return other == value
+            return bool(other == value)
         if other_op == "in":
             return value not in other
         if other_op == "not in":
@@ -118,7 +118,7 @@ def _contradict(x: tuple[str, str, Any], y: tuple[str, str, Any]) -> bool:
         if other_op == "in":
             return not (value & other)
         if other_op == "not in":
-            return value <= other
+            return bool(value <= other)
         return False
     if op in ("<", "<=", ">", ">=") and other_op in ("<", "<=", ">", ">="):
         return _disjoint_ranges(op, value, other_op, other)

@@ -124,7 +124,7 @@ class Decision(BaseModel):
     def _settle_trace(self) -> None:
         private = self.__pydantic_private__
         source = private.get("_trace_source") if private else None
-        if source is not None:
+        if private is not None and source is not None:
             self.__dict__["trace"] = source()
             self.__pydantic_fields_set__.add("trace")
             private["_trace_source"] = None

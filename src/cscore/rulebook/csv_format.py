@@ -76,17 +76,17 @@ def read_decision_table(file: Path, display: str) -> RuleFile:
     }
     rules = []
     for row in reader:
-        line = first_row + reader.line_num - 1
+        row_line = first_row + reader.line_num - 1
         if not any(cell.strip() for cell in row) or row[0].strip().startswith("#"):
             continue
         if len(row) != len(columns):  # a missing cell would silently drop an output
             raise RuleFileError(
                 display,
-                line,
+                row_line,
                 f"{len(row)} cells but {len(columns)} columns: every row needs a cell for "
                 "every column (leave a cell empty, but keep its comma)",
             )
-        rules.append(_row_rule(columns, row, display, line))
+        rules.append(_row_rule(columns, row, display, row_line))
     return RuleFile(
         path=display,
         file=file,

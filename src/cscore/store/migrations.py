@@ -13,7 +13,7 @@ core = Migrations("cscore")
 
 @core()
 def m001_cases(db: Database) -> None:
-    db["cases"].create(
+    db.table("cases").create(
         {
             "case_id": str,
             "industry": str,
@@ -27,7 +27,7 @@ def m001_cases(db: Database) -> None:
 
 @core()
 def m002_decisions(db: Database) -> None:
-    db["decisions"].create(
+    db.table("decisions").create(
         {
             "id": int,
             "case_id": str,
@@ -46,13 +46,13 @@ def m002_decisions(db: Database) -> None:
         pk="id",
         foreign_keys=[("case_id", "cases", "case_id")],
     )
-    db["decisions"].create_index(["case_id"])
-    db["decisions"].create_index(["decided_at"])
+    db.table("decisions").create_index(["case_id"])
+    db.table("decisions").create_index(["decided_at"])
 
 
 @core()
 def m003_rule_hits(db: Database) -> None:
-    db["rule_hits"].create(
+    db.table("rule_hits").create(
         {
             "decision_id": int,
             "seq": int,
@@ -65,7 +65,7 @@ def m003_rule_hits(db: Database) -> None:
         pk=("decision_id", "seq"),
         foreign_keys=[("decision_id", "decisions", "id")],
     )
-    db["rule_hits"].create_index(["rule"])
+    db.table("rule_hits").create_index(["rule"])
 
 
 @core()
@@ -73,11 +73,11 @@ def m004_replayable(db: Database) -> None:
     """What a replay needs: the calendar data and the rule files each decision was made
     with. Rule file texts are kept once per content (sha256), and the set of files a
     decision's kernel had loaded once per distinct set; a decision names its set."""
-    db["rule_files"].create({"sha256": str, "path": str, "text": str}, pk="sha256")
-    db["rule_file_sets"].create(
+    db.table("rule_files").create({"sha256": str, "path": str, "text": str}, pk="sha256")
+    db.table("rule_file_sets").create(
         {"id": str, "files": str},  # JSON list of {root, name, path, sha256}
         pk="id",
     )
-    db["decisions"].add_column("calendar_version", str)
-    db["decisions"].add_column("rule_file_set", str)
-    db["rule_hits"].add_column("key", str)
+    db.table("decisions").add_column("calendar_version", str)
+    db.table("decisions").add_column("rule_file_set", str)
+    db.table("rule_hits").add_column("key", str)

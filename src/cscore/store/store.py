@@ -132,6 +132,7 @@ class DecisionStore:
                 raise StoreError(f"decision not logged ({self.path}): {exc}") from None
             if new_set:
                 self._stored_sets.add(rule_files.id)  # type: ignore[union-attr]
+        assert decision_id is not None  # every INSERT sets it
         return int(decision_id)
 
     def _write_rule_files(self, snapshot: RuleSnapshot) -> None:
