@@ -37,6 +37,7 @@ from cscore.plugins import (
     make_plugin_manager,
     plugin_report,
 )
+from cscore.privacy import Masker, masker_for
 from cscore.rulebook.assemble import rules_version
 from cscore.rulebook.library import ReloadReport, RuleLibrary, RuleRoot
 from cscore.rulebook.run import Evaluation
@@ -196,7 +197,11 @@ class Kernel:
             decision = self._invalid(case_id, industry, kinds, exc, warnings)
         else:
             decision = self._decide(case_id, industry, kinds, validated, warnings)
-        self._finish(parsed, case, decision, started)
+        # Personal data (cscore.privacy): masked in the answer and in the logged case.
+        masker = masker_for(industry.facts_model, parsed.facts)
+        if masker is not None:
+            decision = _masked(decision, masker)
+        self._finish(parsed, case, decision, started, masker)
         return decision
 
     def _route(self, case: Case) -> IndustrySpec:
@@ -346,13 +351,21 @@ class Kernel:
             ),
         )
 
-    def _finish(self, parsed: Case, raw: Any, decision: Decision, started: float) -> None:
+    def _finish(
+        self,
+        parsed: Case,
+        raw: Any,
+        decision: Decision,
+        started: float,
+        masker: Masker | None = None,
+    ) -> None:
         if self.store is not None:
+            facts = as_received(parsed.facts)
             envelope = {
                 "id": parsed.id,
                 "industry": parsed.industry,
                 "kinds": list(parsed.kinds) if parsed.kinds else None,
-                "facts": as_received(parsed.facts),
+                "facts": masker.facts(facts) if masker is not None else facts,
             }
             self.store.record(
                 envelope,
@@ -400,6 +413,32 @@ class Kernel:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _masked(decision: Decision, masker: Masker) -> Decision:
+    """The decision with the case's personal values masked in its trace (built lazily,
+    as before) and warnings; outcomes never hold them (rules cannot read them)."""
+
+    def trace() -> list[TraceEntry]:
+        return [
+            entry.model_copy(
+                update={
+                    "set_values": masker.value(entry.set_values),
+                    "matched": masker.value(entry.matched),
+                    "message": masker.text(entry.message) if entry.message else entry.message,
+                }
+            )
+            for entry in decision.trace
+        ]
+
+    return Decision.build(
+        case_id=decision.case_id,
+        industry=decision.industry,
+        outcomes=decision.outcomes,
+        trace=trace,
+        warnings=[masker.text(text) for text in decision.warnings],
+        rules_version=decision.rules_version,
+    )
 
 
 def _trace(results: list[tuple[str, Any, Any]]) -> list[TraceEntry]:

@@ -29,6 +29,7 @@ from cscore.language.types import (
     Type,
     enum,
     list_of,
+    record,
 )
 from cscore.models.case import Case
 from cscore.models.decision import Decision, TraceEntry
@@ -40,10 +41,15 @@ from cscore.models.facts import (
     FactsModel,
     Flag,
     Money,
+    PersonalIdNumber,
+    PersonalName,
+    PersonalPhone,
+    PersonalText,
     Text,
     Timestamp,
 )
 from cscore.models.outcomes import INVALID_INPUT, NEEDS_INFO
+from cscore.privacy import Personal, mask
 from cscore.rulebook.formats import RuleFormat
 from cscore.rulebook.model import ConstantSpec, KeySpec, RuleFile, RuleSpec, SetSpec, Where
 
@@ -78,6 +84,11 @@ __all__ = [
     "KeySpec",
     "Money",
     "OutcomeVocabulary",
+    "Personal",
+    "PersonalIdNumber",
+    "PersonalName",
+    "PersonalPhone",
+    "PersonalText",
     "PluginError",
     "RuleFile",
     "RuleFileError",
@@ -94,5 +105,7 @@ __all__ = [
     "enum",
     "hookimpl",
     "list_of",
+    "mask",
+    "record",
     "to_china_time",
 ]
