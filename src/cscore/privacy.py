@@ -160,8 +160,8 @@ class Masker:
                 masked[key] = self._hide(value, spec)
             elif isinstance(spec, Mapping):
                 masked[key] = self.facts(value, spec)
-            else:
-                masked[key] = value
+            else:  # another fact (even an unknown one) may quote a personal value
+                masked[key] = self.value(value)
         return masked
 
     def _hide(self, value: Any, kind: str) -> Any:
@@ -200,5 +200,5 @@ def masker_for(model: type[BaseModel], facts: Mapping[str, Any]) -> Masker | Non
     if not fields:
         return None
     masker = Masker(fields)
-    masker.facts(facts)
+    masker.facts(facts)  # collects the clear values; facts() then masks them anywhere
     return masker if masker.clear else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cscore.calendar import to_china_time
@@ -396,6 +396,8 @@ class _Checker:
         else:
             fields = {"item": item}  # a list of plain values: the value is `item`
         self.items.append(fields)
+        outer = self.scope  # suggestions for a misspelt name include the item's fields
+        self.scope = replace(outer, facts={**outer.facts, **fields})
         try:
             test = None
             if test_node is not None:
@@ -421,6 +423,7 @@ class _Checker:
                     )
         finally:
             self.items.pop()
+            self.scope = outer
         if self.in_condition:
             raise ExpressionError(
                 f"{op}() over a list cannot be used in a condition: set it as a value in an "
