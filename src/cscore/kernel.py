@@ -46,6 +46,7 @@ from cscore.plugins import (
     plugin_report,
     returned_by,
 )
+from cscore.privacy import Masker, masker_for
 from cscore.rulebook.assemble import rules_version
 from cscore.rulebook.formats import RuleFormat
 from cscore.rulebook.library import ReloadReport, RuleLibrary, RuleRoot
@@ -234,7 +235,11 @@ class Kernel:
         else:
             as_of = getattr(validated, "as_of", None) or self._now()
             decision = self._decide(case_id, industry, kinds, validated, warnings, as_of)
-        self._finish(parsed, case, decision, started, as_of)
+        # Personal data (cscore.privacy): masked in the answer and in the logged case.
+        masker = masker_for(industry.facts_model, parsed.facts)
+        if masker is not None:
+            decision = _masked(decision, masker)
+        self._finish(parsed, case, decision, started, as_of, masker)
         return decision
 
     def _now(self) -> dt.datetime:
@@ -408,13 +413,15 @@ class Kernel:
         decision: Decision,
         started: float,
         as_of: dt.datetime,
+        masker: Masker | None = None,
     ) -> None:
         if self.store is not None:
+            facts = as_received(parsed.facts)
             envelope = {
                 "id": parsed.id,
                 "industry": parsed.industry,
                 "kinds": list(parsed.kinds) if parsed.kinds else None,
-                "facts": as_received(parsed.facts),
+                "facts": masker.facts(facts) if masker is not None else facts,
             }
             self.store.record(
                 envelope,
@@ -493,6 +500,32 @@ def _sets(key: str) -> Callable[[Any], bool]:
 
 def _named(plugins: list[str], joiner: str = " and ") -> str:
     return joiner.join(map(repr, plugins)) or "plugins that answer differently when asked again"
+
+
+def _masked(decision: Decision, masker: Masker) -> Decision:
+    """The decision with the case's personal values masked in its trace (built lazily,
+    as before) and warnings; outcomes never hold them (rules cannot read them)."""
+
+    def trace() -> list[TraceEntry]:
+        return [
+            entry.model_copy(
+                update={
+                    "set_values": masker.value(entry.set_values),
+                    "matched": masker.value(entry.matched),
+                    "message": masker.text(entry.message) if entry.message else entry.message,
+                }
+            )
+            for entry in decision.trace
+        ]
+
+    return Decision.build(
+        case_id=decision.case_id,
+        industry=decision.industry,
+        outcomes=decision.outcomes,
+        trace=trace,
+        warnings=[masker.text(text) for text in decision.warnings],
+        rules_version=decision.rules_version,
+    )
 
 
 def _trace(results: list[tuple[str, Any, Any]]) -> list[TraceEntry]:

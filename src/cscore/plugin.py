@@ -30,6 +30,7 @@ from cscore.language.types import (
     Type,
     enum,
     list_of,
+    record,
 )
 from cscore.models.case import Case
 from cscore.models.decision import Decision, TraceEntry
@@ -41,11 +42,16 @@ from cscore.models.facts import (
     FactsModel,
     Flag,
     Money,
+    PersonalIdNumber,
+    PersonalName,
+    PersonalPhone,
+    PersonalText,
     Text,
     Timestamp,
 )
 from cscore.models.outcomes import INVALID_INPUT, NEEDS_INFO
 from cscore.plugins import LatePluginWarning
+from cscore.privacy import Personal, mask
 from cscore.rulebook.formats import RuleFormat
 from cscore.rulebook.model import ConstantSpec, KeySpec, RuleFile, RuleSpec, SetSpec, Where
 
@@ -82,6 +88,11 @@ __all__ = [
     "LatePluginWarning",
     "Money",
     "OutcomeVocabulary",
+    "Personal",
+    "PersonalIdNumber",
+    "PersonalName",
+    "PersonalPhone",
+    "PersonalText",
     "PluginError",
     "RuleFile",
     "RuleFileError",
@@ -98,5 +109,7 @@ __all__ = [
     "enum",
     "hookimpl",
     "list_of",
+    "mask",
+    "record",
     "to_china_time",
 ]

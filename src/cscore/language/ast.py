@@ -70,6 +70,34 @@ class Call(Node):
     args: tuple[Node, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Filter(Node):
+    """``claims where claim_date <= claim_deadline``: the items of a list that pass a
+    test. Only written as the first argument of a list operation."""
+
+    source: Node
+    test: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Field(Node):
+    """A field of the current item inside a list operation (``claim_date`` while
+    ``claims`` is walked). The checker makes these out of bare names."""
+
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListOp(Node):
+    """A list operation: ``count``/``any``/``all`` over the items (passing ``test``, if
+    any), or ``sum``/``min``/``max``/``first`` of ``value`` computed per item."""
+
+    op: str
+    source: Node
+    test: Node | None = None
+    value: Node | None = None
+
+
 def walk(node: Node) -> Iterator[Node]:
     """Every node of the expression, the node itself included."""
     stack = [node]
@@ -86,6 +114,10 @@ def walk(node: Node) -> Iterator[Node]:
             stack.extend(current.operands)
         elif isinstance(current, Call):
             stack.extend(current.args)
+        elif isinstance(current, Filter):
+            stack.extend((current.source, current.test))
+        elif isinstance(current, ListOp):
+            stack.extend(n for n in (current.source, current.test, current.value) if n)
 
 
 def names_in(node: Node) -> set[str]:
@@ -156,6 +188,17 @@ def render(node: Node) -> str:
         return f" {node.op} ".join(_child(operand, level) for operand in node.operands)
     if isinstance(node, Call):
         return f"{node.name}(" + ", ".join(render(arg) for arg in node.args) + ")"
+    if isinstance(node, Filter):
+        return f"{render(node.source)} where {render(node.test)}"
+    if isinstance(node, Field):
+        return node.path
+    if isinstance(node, ListOp):
+        inner = render(node.source)
+        if node.test is not None:
+            inner += f" where {render(node.test)}"
+        if node.value is not None:
+            inner += f", {render(node.value)}"
+        return f"{node.op}({inner})"
     raise TypeError(f"not an expression node: {node!r}")
 
 

@@ -10,12 +10,25 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cscore.calendar import to_china_time
 from cscore.errors import did_you_mean
-from cscore.language.ast import Arith, BoolOp, Call, Compare, ListExpr, Literal, Name, Node, Unary
+from cscore.language.ast import (
+    Arith,
+    BoolOp,
+    Call,
+    Compare,
+    Field,
+    Filter,
+    ListExpr,
+    ListOp,
+    Literal,
+    Name,
+    Node,
+    Unary,
+)
 from cscore.language.functions import ArgumentTypeError, EvalContext, FunctionSpec
 from cscore.language.parser import ExpressionError
 from cscore.language.types import (
@@ -144,10 +157,25 @@ def _unknown(node: Literal, scope: Scope, extra: str = "") -> ExpressionError:
 _MIRROR = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
 
+# List operations: count/any/all take a list (filtered with `where`); the others also
+# a value computed for each item. min/max are ordinary functions of two values unless
+# their first argument is a filtered list or a list of records.
+LIST_OPERATIONS = {
+    "count": 1,
+    "any": 1,
+    "all": 1,
+    "sum": 2,
+    "min": 2,
+    "max": 2,
+    "first": 2,
+}
+
+
 class _Checker:
     def __init__(self, scope: Scope, in_condition: bool) -> None:
         self.scope = scope
         self.in_condition = in_condition
+        self.items: list[dict[str, Type]] = []  # the fields of the items being walked
 
     def check(self, node: Node) -> tuple[Node, Type]:
         name = "_" + type(node).__name__.lower()
@@ -159,6 +187,9 @@ class _Checker:
 
     def _name(self, node: Name) -> tuple[Node, Type]:
         path = node.path
+        for fields in reversed(self.items):  # an item's field wins over an outer name
+            if path in fields:
+                return Field(node.pos, path), fields[path]
         known = self.scope.type_of(path)
         if known is not None:
             return node, known
@@ -316,7 +347,96 @@ class _Checker:
             raise ExpressionError(f"'{node.value}' is not a valid {other}", node.pos) from exc
         return node, t
 
+    def _filter(self, node: Filter) -> tuple[Node, Type]:
+        raise ExpressionError(
+            "'where' filters a list only inside count(), any(), all(), sum(), min(), "
+            "max() or first()",
+            node.pos,
+        )
+
+    def _field(self, node: Field) -> tuple[Node, Type]:
+        return node, ANY
+
+    def _is_list_operation(self, node: Call) -> bool:
+        if node.name not in LIST_OPERATIONS or not node.args:
+            return False
+        first = node.args[0]
+        if isinstance(first, Filter):
+            return True
+        if node.name in ("any", "all"):
+            return True  # not functions: without `where` they are a mistake said so
+        if node.name == "count" or not isinstance(first, Name):
+            return False  # count(list) is the list's length, a plain function
+        known = self.scope.type_of(first.path)
+        if known is None or known.name != "list":
+            return False
+        if node.name in ("min", "max"):  # min(a, b) of two values stays a function
+            return known.item is not None and known.item.name == "record"
+        return True
+
+    def _list_operation(self, node: Call) -> tuple[Node, Type]:
+        op = node.name
+        wanted = LIST_OPERATIONS[op]
+        if len(node.args) != wanted:
+            shape = f"{op}(list where test)" if wanted == 1 else f"{op}(list where test, value)"
+            raise ExpressionError(
+                f"{op}() over a list takes {wanted} argument{'s' * (wanted > 1)}: {shape}",
+                node.pos,
+            )
+        first = node.args[0]
+        source_node, test_node = (
+            (first.source, first.test) if isinstance(first, Filter) else (first, None)
+        )
+        if op in ("any", "all") and test_node is None:
+            raise ExpressionError(f"{op}() needs a test: {op}(list where test)", node.pos)
+        source, source_type = self.check(source_node)
+        if source_type.name != "list":
+            raise ExpressionError(f"{op}() walks a list, but this is a {source_type}", source.pos)
+        item = source_type.item or ANY
+        if item.name == "record" and item.fields is not None:
+            fields = dict(item.fields)
+        else:
+            fields = {"item": item}  # a list of plain values: the value is `item`
+        self.items.append(fields)
+        outer = self.scope  # suggestions for a misspelt name include the item's fields
+        self.scope = replace(outer, facts={**outer.facts, **fields})
+        try:
+            test = None
+            if test_node is not None:
+                test, test_type = self.check(test_node)
+                if isinstance(test, Literal) and test.symbol:
+                    raise _unknown(test, self.scope, f" (not a field of {source_type})")
+                if test_type.name not in ("bool", "any"):
+                    raise ExpressionError(
+                        f"the test after 'where' must be true or false, but this is a {test_type}",
+                        test_node.pos,
+                    )
+            value = None
+            result: Type = INTEGER if op == "count" else BOOL
+            if wanted == 2:
+                value, result = self.check(node.args[1])
+                if isinstance(value, Literal) and value.symbol:
+                    raise _unknown(value, self.scope, f" (not a field of {source_type})")
+                if op == "sum" and not (is_numeric(result) or result.name == "any"):
+                    raise ExpressionError(f"sum() adds numbers, got a {result}", value.pos)
+                if op in ("min", "max") and result.name not in (*ORDERED, "any"):
+                    raise ExpressionError(
+                        f"{op}() needs numbers, dates or times, got a {result}", value.pos
+                    )
+        finally:
+            self.items.pop()
+            self.scope = outer
+        if self.in_condition:
+            raise ExpressionError(
+                f"{op}() over a list cannot be used in a condition: set it as a value in an "
+                f"earlier rule (e.g. `valid_claims: {op}(...)`) and compare with that value",
+                node.pos,
+            )
+        return ListOp(node.pos, op, source, test, value), result
+
     def _call(self, node: Call) -> tuple[Node, Type]:
+        if self._is_list_operation(node):
+            return self._list_operation(node)
         spec = self.scope.functions.get(node.name)
         if spec is None:
             if node.name in self.scope.facts or node.name in self.scope.values:

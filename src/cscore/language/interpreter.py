@@ -16,7 +16,20 @@ import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from cscore.language.ast import Arith, BoolOp, Call, Compare, ListExpr, Literal, Name, Node, Unary
+from cscore.language.ast import (
+    Arith,
+    BoolOp,
+    Call,
+    Compare,
+    Field,
+    ListExpr,
+    ListOp,
+    Literal,
+    Name,
+    Node,
+    Unary,
+    render,
+)
 from cscore.language.functions import EvalContext, FunctionSpec
 
 
@@ -28,7 +41,51 @@ class MissingValue(LookupError):
         self.name = name
 
 
+class MissingField(MissingValue):
+    """The current item of a list operation has no value for a field: that item is
+    skipped by sum/min/max/first (the operation itself still has a value)."""
+
+
+class EmptyList(MissingValue):
+    """min/max/first found no item: the operation has no value (``default()`` gives one)."""
+
+
 MISSING: Any = object()  # what lookup() returns for an absent value
+
+
+class ItemValues(Mapping[str, Any]):
+    """The values seen while a list operation looks at one item: the outer facts and
+    values, plus the item itself for :class:`~cscore.language.ast.Field` nodes."""
+
+    __slots__ = ("item", "outer")
+
+    def __init__(self, outer: Mapping[str, Any], item: Any) -> None:
+        self.outer = outer
+        self.item = item
+
+    def __getitem__(self, key: str) -> Any:
+        return self.outer[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.outer.get(key, default)
+
+    def __iter__(self) -> Any:
+        return iter(self.outer)
+
+    def __len__(self) -> int:
+        return len(self.outer)
+
+
+def field_value(values: Mapping[str, Any], path: str) -> Any:
+    """A field of the current item (the item itself for a list of plain values)."""
+    item = values.item if isinstance(values, ItemValues) else MISSING
+    if not isinstance(item, Mapping):
+        found = item if path == "item" else MISSING
+    else:
+        found = lookup(item, path)
+    if found is MISSING or found is None:
+        raise MissingField(path)
+    return found
 
 
 def lookup(values: Mapping[str, Any], path: str) -> Any:
@@ -96,6 +153,10 @@ class Interpreter:
             spec = self.functions[node.name]
             args = [self.value(arg, values) for arg in node.args]
             return spec.impl(self.ctx, *args)
+        if isinstance(node, Field):
+            return field_value(values, node.path)
+        if isinstance(node, ListOp):
+            return self._list_op(node, values)
         if isinstance(node, Compare | BoolOp):
             return self.condition(node, values)
         raise TypeError(f"cannot evaluate {node!r}")
@@ -116,6 +177,37 @@ class Interpreter:
             return self.value(node, values) is True
         except MissingValue:
             return False
+
+    def _list_op(self, node: ListOp, values: Mapping[str, Any]) -> Any:
+        """count/any/all/sum/min/max/first over the items of a list (docs/rules.md)."""
+        items = self.value(node.source, values)
+        if not isinstance(items, list | tuple):
+            raise TypeError(f"{node.op}() needs a list")
+        test = node.test
+        selected = [
+            item for item in items if test is None or self.condition(test, ItemValues(values, item))
+        ]
+        op = node.op
+        if op == "count":
+            return len(selected)
+        if op == "any":
+            return bool(selected)
+        if op == "all":
+            return len(selected) == len(items)
+        assert node.value is not None
+        found = []
+        for item in selected:
+            try:
+                found.append(self.value(node.value, ItemValues(values, item)))
+            except MissingField:
+                continue  # this item has no such value: it does not take part
+        if op == "sum":
+            return sum(found)
+        if not found:
+            raise EmptyList(render(node))
+        if op == "first":
+            return found[0]
+        return min(found) if op == "min" else max(found)  # ties: the first listed
 
     def _compare(self, node: Compare, values: Mapping[str, Any]) -> bool:
         op = node.op
@@ -177,6 +269,8 @@ def compile_value(node: Node, functions: Mapping[str, FunctionSpec]) -> Evaluato
         return lambda values, ctx: [item(values, ctx) for item in items]
     if isinstance(node, Call):
         return _compile_call(node, functions)
+    if isinstance(node, ListOp | Field):  # walks the items: the interpreter does it
+        return lambda values, ctx: Interpreter(functions, ctx).value(node, values)
     # Comparisons and and/or/not inside a value are rare: use the interpreter's rules.
     return lambda values, ctx: Interpreter(functions, ctx).condition(node, values)
 

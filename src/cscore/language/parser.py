@@ -11,7 +11,8 @@ compiled; it is never handed to ``eval``. Grammar, loosest binding first::
     product  := unary (("*"|"/") unary)*
     unary    := "-" unary | atom
     atom     := NUMBER | STRING | "true" | "false" | "null" | NAME ("." NAME)*
-              | NAME "(" [expr ("," expr)*] ")" | "(" expr ")" | "[" [expr ("," expr)*] "]"
+              | NAME "(" [arg ("," arg)*] ")" | "(" expr ")" | "[" [expr ("," expr)*] "]"
+    arg      := expr ["where" expr]      (a filtered list: only in list operations)
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from cscore.language.ast import (
     BoolOp,
     Call,
     Compare,
+    Filter,
     ListExpr,
     Literal,
     Name,
@@ -81,7 +83,7 @@ _LOOKALIKES = {
     "／": "/",
 }
 
-_KEYWORDS = {"and", "or", "not", "in", "is", "true", "false", "null"}
+_KEYWORDS = {"and", "or", "not", "in", "is", "true", "false", "null", "where"}
 _COMPARISONS = {"==", "!=", "<", "<=", ">", ">="}
 _HINTS = {
     "=": "use == to compare",
@@ -249,7 +251,7 @@ class _Parser:
             return Literal(token.pos, {"true": True, "false": False, "null": None}[token.text])
         if token.kind == "name":
             if self.accept("("):
-                return Call(token.pos, token.text, self.parse_items(")", "to close the call"))
+                return Call(token.pos, token.text, self.parse_args())
             return Name(token.pos, token.text)
         if token.kind == "op" and token.text == "(":
             node = self.parse_or()
@@ -269,6 +271,21 @@ class _Parser:
             if self.accept(closer):
                 return tuple(items)
             self.expect(",", f"or '{closer}' {context}")
+
+    def parse_args(self) -> tuple[Node, ...]:
+        """Call arguments; each may be a filtered list (``claims where claim_date <= d``)."""
+        args: list[Node] = []
+        if self.accept(")"):
+            return ()
+        while True:
+            arg = self.parse_or()
+            where = self.accept("where")
+            if where is not None:
+                arg = Filter(where.pos, arg, self.parse_or())
+            args.append(arg)
+            if self.accept(")"):
+                return tuple(args)
+            self.expect(",", "or ')' to close the call")
 
 
 def _unquote(text: str) -> str:

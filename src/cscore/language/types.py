@@ -7,7 +7,7 @@ Types are checked when a rule file loads, so that ``request_date <= "soon"`` or
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 
@@ -16,6 +16,8 @@ class Type:
     name: str  # bool integer number money string date datetime duration list null any
     values: frozenset[str] | None = None  # the allowed values of an enumerated string
     item: Type | None = None  # element type of a list
+    # the fields of a record (an item of a list of objects, e.g. one of `claims`)
+    fields: tuple[tuple[str, Type], ...] | None = None
 
     def __str__(self) -> str:
         if self.values is not None:
@@ -24,6 +26,8 @@ class Type:
             return f"one of [{text}]"
         if self.name == "list" and self.item is not None and self.item.name != "any":
             return f"list of {self.item}"
+        if self.name == "record" and self.fields is not None:
+            return "record with " + ", ".join(name for name, _ in self.fields)
         return {"integer": "whole number", "datetime": "timestamp", "money": "money amount"}.get(
             self.name, self.name
         )
@@ -59,6 +63,11 @@ def enum(values: Iterable[str]) -> Type:
 
 def list_of(item: Type) -> Type:
     return Type("list", item=item)
+
+
+def record(fields: Mapping[str, Type]) -> Type:
+    """The type of one item of a list of objects: its fields by (dotted) name."""
+    return Type("record", fields=tuple(sorted(fields.items())))
 
 
 def is_numeric(t: Type) -> bool:

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from cscore.calendar import HostCalendar, to_china_time
 from cscore.language.types import MONEY
+from cscore.privacy import Personal
 
 
 def _parse_day(value: Any) -> Any:
@@ -51,6 +52,12 @@ Amount = Annotated[float, Strict()]
 Count = Annotated[int, Strict(), Field(ge=0)]
 Flag = Annotated[bool, Strict()]
 Text = Annotated[str, Strict()]
+# Personal data (cscore.privacy): informational, never read by rules, masked wherever
+# the kernel shows or stores facts. The kind says how it is masked.
+PersonalText = Annotated[str, Strict(), Personal("text")]
+PersonalName = Annotated[str, Strict(), Personal("name")]
+PersonalPhone = Annotated[str, Strict(), Personal("phone")]
+PersonalIdNumber = Annotated[str, Strict(), Personal("id_number")]
 
 Channel = Literal["phone", "online_chat", "social_media", "email", "walk_in", "app"]
 IssueType = Literal[

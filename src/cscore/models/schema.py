@@ -1,7 +1,8 @@
 """Language types of a pydantic facts model: what a rule file may name, and as what.
 
-``condition.tags_intact`` is a nested fact; lists of objects (``items``) are not
-addressable from conditions (an enrichment hook summarises them into plain facts).
+``condition.tags_intact`` is a nested fact; a list of fact groups (``claims``) is a
+list of records whose fields the list operations name (``count(claims where …)``).
+Fields marked personal (:mod:`cscore.privacy`) are left out: no rule may read them.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from cscore.language.types import (
     Type,
     enum,
     list_of,
+    record,
 )
+from cscore.privacy import personal_kind
 
 
 def fact_types(model: type[BaseModel], prefix: str = "") -> dict[str, Type]:
@@ -34,6 +37,8 @@ def fact_types(model: type[BaseModel], prefix: str = "") -> dict[str, Type]:
     found: dict[str, Type] = {}
     for name, field in model.model_fields.items():
         path = prefix + name
+        if personal_kind(field) is not None:
+            continue  # personal data is informational only: rules cannot name it
         tagged = _tagged(field.metadata) or _tagged_annotation(field.annotation)
         if tagged is not None:  # a language type named in Annotated[...]: Money
             found[path] = tagged
@@ -56,6 +61,10 @@ def language_type(annotation: Any) -> Type:
         return enum(str(v) for v in typing.get_args(annotation))
     if origin in (list, tuple, set, frozenset):
         args = [a for a in typing.get_args(annotation) if a is not Ellipsis]
+        element = _strip(args[0]) if args else None
+        if isinstance(element, type) and issubclass(element, BaseModel):
+            if not _is_opaque(element):
+                return list_of(record(fact_types(element)))
         item = language_type(args[0]) if args else ANY
         return list_of(item) if item.name != "any" else ANY_LIST
     if annotation in (list, tuple):
