@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 import cscore
 from cscore.calendar import CHINA_TZ, HostCalendar, WorkCalendar
+from cscore.derived import plugin_label, validate_derived
 from cscore.engine import Engine, RulesetClosed
 from cscore.errors import CaseError, PluginError, did_you_mean
 from cscore.industry import IndustrySpec
@@ -272,11 +273,12 @@ class Kernel:
                 if key in owners:
                     raise PluginError(
                         f"derived fact '{key}' is set by both {owners[key]!r} and "
-                        f"{impl.plugin_name!r}"
+                        f"{plugin_label(impl)!r}"
                     )
-                owners[key] = impl.plugin_name
+                owners[key] = plugin_label(impl)
                 merged[key] = value
-        return merged
+        # Rules see what the industry's derived_facts model makes of them, as host facts.
+        return validate_derived(self.industries[industry], merged, owners)
 
     def _invalid(
         self,
