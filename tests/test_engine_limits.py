@@ -24,6 +24,7 @@ from cscore.engine import RESERVED_FIELDS, engine_field
 from cscore.engine.durable import PRIME_TYPE
 from cscore.industry import IndustrySpec
 from cscore.kernel import Kernel
+from cscore.language.compiler import MAX_LIST_IN_CONDITION
 from cscore.models.facts import CommonFacts, Money
 from cscore.rulebook import assemble
 from cscore.rulebook.fanout import MAX_TESTS_PER_NODE, Network
@@ -37,6 +38,7 @@ from cscore import hookimpl
 from cscore.errors import CscoreError
 from cscore.industry import IndustrySpec
 from cscore.kernel import Kernel
+from cscore.language.compiler import MAX_LIST_IN_CONDITION
 from cscore.models.facts import CommonFacts, Text
 
 class Facts(CommonFacts):
@@ -196,6 +198,7 @@ def test_chunking_is_unchanged_without_long_lists():
     assert placed == [i // assemble.CHUNK for i in range(120)]
     assert packing.per_layer(2) == (3, 1)
     assert assemble.PRIME_TAG == PRIME_TYPE  # the adapter's own tag is counted
+    assert MAX_LIST_IN_CONDITION * 2 <= MAX_TESTS_PER_NODE  # two lists fit one rule
 
 
 # 2. fields the engine side writes ---------------------------------------------------

@@ -24,8 +24,10 @@ from cscore.language.ast import Arith, BoolOp, Call, Compare, ListExpr, Literal,
 from cscore.language.interpreter import Interpreter
 from cscore.language.parser import ExpressionError
 
-# durable_rules hangs when ~512 equality tests share one node (DURABLE.md); a list in a
-# condition stays far below that. Longer lists belong in a decision table.
+# A list compiles to one equality test per value, and durable_rules hangs when 512 tests
+# share one node (DURABLE.md). The assembler counts the tests of all rules per node
+# (rulebook/fanout.py, at most 256) and spreads rules over chunks; one list stays at
+# half that limit so it always fits. Longer lists belong in a decision table.
 MAX_LIST_IN_CONDITION = 128
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)

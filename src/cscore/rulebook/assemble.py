@@ -11,7 +11,8 @@ The steps, each of which can stop with an error naming file:line:
    sees a conclusion that a higher-priority rule later overrides. A cycle is an error;
 4. check types layer by layer (a value's type comes from its declaration, the §7
    vocabulary, or the rules that set it);
-5. compile conditions into the engine definition, one type-tagged fact per layer chunk.
+5. compile conditions into the engine definition, one type-tagged fact per layer chunk
+   (at most CHUNK rules, and few enough tests under each engine node: fanout.py).
 """
 
 from __future__ import annotations
