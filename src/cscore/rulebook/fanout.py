@@ -27,6 +27,7 @@ The model, as the C core does it:
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,7 +161,7 @@ class Chunks:
             self.network.add({"t": tag})
         self.counts: dict[int, list[int]] = {}  # layer -> rules in each chunk
 
-    def place(self, layer: int, test_for: Any) -> tuple[int, Overflow | None]:
+    def place(self, layer: int, test_for: Callable[[str], Any]) -> tuple[int, Overflow | None]:
         """The chunk for a rule whose engine test under a tag is ``test_for(tag)``,
         or the overflow that no chunk can avoid."""
         counts = self.counts.setdefault(layer, [])
