@@ -28,6 +28,7 @@ from cscore.calendar import (
     to_china_time,
 )
 from cscore.calendar.version import calendar_version
+from cscore.derived import validate_derived
 from cscore.engine import Engine, RulesetClosed
 from cscore.errors import CaseError, PluginError, did_you_mean
 from cscore.industry import IndustrySpec, RulePack
@@ -358,7 +359,13 @@ class Kernel:
                     names = returned_by(self.pm, "enrich_case", arguments, _sets(key))
                     raise PluginError(f"derived fact '{key}' is set by both {_named(names)}")
                 merged[key] = value
-        return merged
+        # Rules see what the industry's derived_facts model makes of them, as host facts.
+        # Which plugin returned a key is worked out only when there is a problem to name.
+        return validate_derived(
+            self.industries[industry],
+            merged,
+            lambda key: _named(returned_by(self.pm, "enrich_case", arguments, _sets(key)), " or "),
+        )
 
     def _invalid(
         self,

@@ -211,6 +211,13 @@ def each_implementation(
         yield impl.plugin_name, pm.subset_hook_caller(hook_name, remove_plugins=others)
 
 
+def plugin_label(impl: Any) -> str:
+    """A hook implementation's plugin, as a person recognises it: its registered name,
+    or its class for an object registered without one (pluggy names those by id)."""
+    name = str(impl.plugin_name)
+    return type(impl.plugin).__name__ if name.isdigit() else name
+
+
 def returned_by(
     pm: pluggy.PluginManager,
     hook_name: str,
@@ -224,14 +231,14 @@ def returned_by(
     wrappers = []
     for impl in reversed(getattr(pm.hook, hook_name).get_hookimpls()):
         if impl.wrapper or impl.hookwrapper:
-            wrappers.append(f"{impl.plugin_name} (wrapper)")
+            wrappers.append(f"{plugin_label(impl)} (wrapper)")
             continue
         try:
             answer = impl.function(*(arguments[name] for name in impl.argnames))
         except Exception:  # the hook call itself succeeded; this one only finds names
             continue
         if test(answer):
-            names.append(impl.plugin_name)
+            names.append(plugin_label(impl))
     return names if len(names) >= 2 else names + wrappers
 
 

@@ -14,6 +14,22 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 Fact = dict[str, Any]
+
+# Fields the engine side writes on every fact for itself: the layer/chunk tag the kernel
+# adds (``t``), durable's session id (``sid``) and durable's fact identity (``id``). A
+# fact or value of the same name would be overwritten (a rule ``t > 60`` then tested the
+# tag), so such a name is escaped on its way in: ``t`` reaches the engine as ``@t``.
+# Rule names are words (letters, digits, _) and never start with "@", so an escaped
+# name cannot collide with another fact, nor with these fields.
+RESERVED_FIELDS = frozenset({"t", "sid", "id"})
+
+
+def engine_field(path: str) -> str:
+    """The name a fact or value (``t``, ``order.amount``) has inside the engine."""
+    root = path.split(".", 1)[0]
+    return "@" + path if root in RESERVED_FIELDS else path
+
+
 # Called for each rule that fires; may return facts to assert into the same session.
 OnAction = Callable[[str], list[Fact] | None]
 

@@ -20,12 +20,15 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from cscore.engine import engine_field
 from cscore.language.ast import Arith, BoolOp, Call, Compare, ListExpr, Literal, Name, Node, Unary
 from cscore.language.interpreter import Interpreter
 from cscore.language.parser import ExpressionError
 
-# durable_rules hangs when ~512 equality tests share one node (DURABLE.md); a list in a
-# condition stays far below that. Longer lists belong in a decision table.
+# A list compiles to one equality test per value, and durable_rules hangs when 512 tests
+# share one node (DURABLE.md). The assembler counts the tests of all rules per node
+# (rulebook/fanout.py, at most 256) and spreads rules over chunks; one list stays at
+# half that limit so it always fits. Longer lists belong in a decision table.
 MAX_LIST_IN_CONDITION = 128
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -108,11 +111,11 @@ def _compare(node: Compare, negate: bool) -> Condition:
         left, right, op = right, left, _MIRROR[op]
     left, op, right = _isolate(left, op, right, node.pos)
     assert isinstance(left, Name)
-    field = left.path
+    field = engine_field(left.path)
     if isinstance(right, Literal) and right.value is None:  # == null: the value is absent
         test: dict[str, Any] = {"$nex": {field: 1}}
         return {"$ex": {field: 1}} if negate else test
-    referenced = sorted(_fields(right))
+    referenced = sorted(engine_field(name) for name in _fields(right))
     if not negate:
         test = {field: _operand(right)} if op == "==" else {_OP[op]: {field: _operand(right)}}
         guards = [{"$ex": {name: 1}} for name in referenced if name != field]
@@ -136,7 +139,7 @@ def _membership(node: Compare, negate: bool) -> Condition:
             f"(this one has {len(values)}); use a decision table instead",
             right.pos,
         )
-    field = left.path
+    field = engine_field(left.path)
     if not negate:
         return _join("$or", [{field: to_engine(v)} for v in values]) if values else False
     if not values:  # nothing is in an empty list
@@ -192,7 +195,7 @@ def _operand(node: Node) -> Any:
         # The C core never matches arithmetic on two constants: fold it here.
         return to_engine(_fold(node))
     if isinstance(node, Name):
-        return {"$m": node.path}
+        return {"$m": engine_field(node.path)}
     if isinstance(node, Arith):
         left = _operand(node.left)
         if node.op == "/":  # the C core divides two integers as integers; the language never does

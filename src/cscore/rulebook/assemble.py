@@ -11,7 +11,8 @@ The steps, each of which can stop with an error naming file:line:
    sees a conclusion that a higher-priority rule later overrides. A cycle is an error;
 4. check types layer by layer (a value's type comes from its declaration, the §7
    vocabulary, or the rules that set it);
-5. compile conditions into the engine definition, one type-tagged fact per layer chunk.
+5. compile conditions into the engine definition, one type-tagged fact per layer chunk
+   (at most CHUNK rules, and few enough tests under each engine node: fanout.py).
 """
 
 from __future__ import annotations
@@ -44,11 +45,15 @@ from cscore.language.parser import ExpressionError, parse
 from cscore.language.types import ANY, STRING, Type, enum, list_of, unify
 from cscore.models.outcomes import DATA_OUTCOMES, merge_declared
 from cscore.rulebook.compiled import CompiledRule, CompiledRuleset, CompiledSet
+from cscore.rulebook.fanout import MAX_TESTS_PER_NODE, Chunks, chunk_tag
 from cscore.rulebook.model import NO_DEFAULT, ConstantSpec, KeySpec, RuleFile, RuleSpec, Where
 from cscore.rulebook.rowgroups import row_groups
 from cscore.rulebook.yamlsource import line_offset
 
-CHUNK = 50  # rules per engine fact: durable_rules refuses > 64 matches on one fact
+# Rules per engine fact: durable_rules refuses > 64 matches on one fact. A chunk can
+# hold fewer when long lists would put too many tests under one node (fanout.py).
+CHUNK = 50
+PRIME_TAG = "__prime"  # the tag of the engine adapter's own priming fact
 SETTLE_PRIORITY = 65000  # settle actions run after every rule of their layer
 DATA_KEYS = {
     "missing_fields": "COMMON-DATA-001",
@@ -551,7 +556,7 @@ class _Assembler:
         groups: dict[str, frozenset[str]],
     ) -> CompiledRuleset:
         layer_count = 1 + max((d.layer for d in drafts), default=-1)
-        per_layer: dict[int, int] = {}
+        packing = Chunks(CHUNK, reserved_tags=(PRIME_TAG,))
         rules: list[CompiledRule] = []
         definition: dict[str, Any] = {}
         engine_fields: set[str] = set()
@@ -566,9 +571,12 @@ class _Assembler:
                 line = where.line + line_offset(draft.condition_text or "", exc.pos)
                 self.errors.append(self.fail(Where(where.path, line), exc.message, draft.spec.id))
                 continue
-            position = per_layer.get(draft.layer, 0)
-            per_layer[draft.layer] = position + 1
-            chunk = position // CHUNK
+            chunk = 0
+            if engine_condition is not False:
+                placed = self.place(packing, draft, engine_condition)
+                if placed is None:
+                    continue
+                chunk = placed
             shown = sorted(names_in(draft.condition)) if draft.condition is not None else []
             engine_fields.update(name if name in keys else name.split(".")[0] for name in shown)
             rule = CompiledRule(
@@ -605,13 +613,13 @@ class _Assembler:
                     f"{rule.where}: rule {rule.id}: its condition can never be true"
                 )
                 continue
-            definition[rule.engine_name] = _engine_rule(f"L{rule.layer}.{chunk}", engine_condition)
+            definition[rule.engine_name] = _engine_rule(
+                chunk_tag(rule.layer, chunk), engine_condition
+            )
         self.stop_on_errors()
         for layer in range(layer_count):
             definition[f"s{layer}"] = {"all": [{"m": {"t": f"L{layer}.0"}}], "pri": SETTLE_PRIORITY}
-        chunks = tuple(
-            (per_layer.get(layer, 0) + CHUNK - 1) // CHUNK or 1 for layer in range(layer_count)
-        )
+        chunks = packing.per_layer(layer_count)
         last_writer: dict[str, int] = {}
         for rule in rules:
             for item in rule.sets:
@@ -643,6 +651,30 @@ class _Assembler:
             shadowed=shadowed,
             warnings=tuple(self.warnings),
         )
+
+    def place(self, packing: Chunks, draft: _Draft, condition: Any) -> int | None:
+        """The layer chunk of a rule, or None (an error is recorded) if the engine would
+        hang on it wherever it went: too many tests under one of its nodes."""
+        chunk, overflow = packing.place(
+            draft.layer, lambda tag: _engine_rule(tag, condition)["all"][0]["m"]
+        )
+        if overflow is None:
+            return chunk
+        where = draft.spec.when_where or draft.spec.where
+        if overflow.field == "t":  # the chunk tags themselves: too many chunks
+            problem = (
+                f"the rule set needs more than {MAX_TESTS_PER_NODE} engine facts to keep "
+                "its long lists apart; move long lists of values into a decision table"
+            )
+        else:
+            problem = (
+                f"its condition puts {overflow.tests} tests on '{overflow.field.lstrip('@')}' "
+                f"under one engine node, more than the {MAX_TESTS_PER_NODE} the engine "
+                "allows; move the values into a decision table, or split the lists over "
+                "several rules that set a yes/no value and test that"
+            )
+        self.errors.append(self.fail(where, problem, draft.spec.id))
+        return None
 
     def cited_rules(self, draft: _Draft) -> tuple[tuple[str, str, str], ...]:
         cited: dict[str, tuple[str, str, str]] = {}

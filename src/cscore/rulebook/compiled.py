@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from cscore.engine import engine_field
 from cscore.language.ast import Node
 from cscore.language.compiler import Condition
 from cscore.language.interpreter import Evaluator
@@ -78,6 +79,8 @@ class CompiledRuleset:
             for name, t in types.items()
             if t.name == "money"
         )
+        # What each field is called inside the engine (`t` → `@t`, see engine_field).
+        self.engine_names = {name: engine_field(name) for name in self.engine_fields}
         written = {key for keys in self.settle.values() for key in keys}
         # Values no rule sets start at their default, so readers see them from layer 0.
         self.initial_values = {

@@ -71,8 +71,8 @@ class Evaluation:
         self.stopped = False
         self.values.update(ruleset.initial_values)  # defaults of values no rule sets
         self.engine_fact: Fact = {
-            name: to_engine(self.values[name])
-            for name in ruleset.engine_fields
+            engine_name: to_engine(self.values[name])
+            for name, engine_name in ruleset.engine_names.items()
             if self.values.get(name) is not None
         }
 
@@ -143,7 +143,7 @@ class Evaluation:
             else:
                 continue
             if key in self.ruleset.engine_fields and self.values[key] is not None:
-                self.engine_fact[key] = to_engine(self.values[key])
+                self.engine_fact[self.ruleset.engine_names[key]] = to_engine(self.values[key])
         if self.values.get("invalid_fields") or self.values.get("missing_fields") or self.missing:
             self.stopped = True  # never decide on missing or impossible facts
             return None
