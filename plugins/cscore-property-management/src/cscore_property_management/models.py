@@ -27,9 +27,7 @@ Location = Literal["common", "in_unit"]
 RepairScale = Literal["routine", "major"]
 Cause = Literal["normal_use", "owner_misuse", "owner_renovation", "force_majeure"]
 # A billing month as the host sends it: "2026-04".
-MonthText = Annotated[
-    str, StringConstraints(strict=True, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
-]
+MonthText = Annotated[str, StringConstraints(strict=True, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 
 
 class PropertyFacts(CommonFacts):
