@@ -5,10 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from cscore.calendar import CHINA_TZ, to_china_time
+from cscore.calendar import CHINA_TZ, months, to_china_time
 from cscore.hookspecs import hookimpl
 from cscore.language.functions import EvalContext, FunctionSpec
-from cscore.language.types import BOOL, DATE, DATETIME, DURATION, INTEGER, NUMBER
+from cscore.language.types import (
+    ANY_LIST,
+    BOOL,
+    DATE,
+    DATETIME,
+    DURATION,
+    INTEGER,
+    NUMBER,
+    STRING,
+)
 
 
 def _date_of(ctx: EvalContext, ts: dt.datetime) -> dt.date:
@@ -103,7 +112,77 @@ FUNCTIONS = [
 ]
 
 
+# Calendar months (proration by calendar days, billing months as "YYYY-MM" texts). Pure:
+# they need no working-day calendar, so a call on constants folds when the file loads.
+MONTH_FUNCTIONS = [
+    FunctionSpec(
+        "add_months",
+        lambda ctx, d, n: months.add_months(d, n),
+        (DATE, INTEGER),
+        DATE,
+        "same day N months later; a day the month lacks becomes its last day (31 Jan → 28/29 Feb)",
+        constant=True,
+    ),
+    FunctionSpec(
+        "days_in_month",
+        lambda ctx, d: months.days_in_month(d),
+        (DATE,),
+        INTEGER,
+        "days in the month of the date (28–31)",
+        constant=True,
+    ),
+    FunctionSpec(
+        "month_start",
+        lambda ctx, d: months.month_start(d),
+        (DATE,),
+        DATE,
+        "the first day of the date's month",
+        constant=True,
+    ),
+    FunctionSpec(
+        "month_end",
+        lambda ctx, d: months.month_end(d),
+        (DATE,),
+        DATE,
+        "the last day of the date's month",
+        constant=True,
+    ),
+    FunctionSpec(
+        "months_between",
+        lambda ctx, a, b: months.months_between(a, b),
+        (DATE, DATE),
+        INTEGER,
+        "calendar months from the first date's month to the second's (days ignored)",
+        constant=True,
+    ),
+    FunctionSpec(
+        "month_of",
+        lambda ctx, text: months.month_of(text),
+        (STRING,),
+        DATE,
+        'the first day of a "YYYY-MM" month: month_of("2026-04") = 2026-04-01',
+        constant=True,
+    ),
+    FunctionSpec(
+        "earliest_month",
+        lambda ctx, items: months.earliest_month(items),
+        (ANY_LIST,),
+        DATE,
+        'the first day of the earliest month of a list of "YYYY-MM" texts',
+        constant=True,
+    ),
+    FunctionSpec(
+        "latest_month",
+        lambda ctx, items: months.latest_month(items),
+        (ANY_LIST,),
+        DATE,
+        'the first day of the latest month of a list of "YYYY-MM" texts',
+        constant=True,
+    ),
+]
+
+
 @hookimpl(trylast=True)
 def register_functions(register: Callable[[FunctionSpec], None]) -> None:
-    for spec in FUNCTIONS:
+    for spec in (*FUNCTIONS, *MONTH_FUNCTIONS):
         register(spec)

@@ -514,7 +514,9 @@ class _Assembler:
         group to different values would be settled by file order alone: an edit that
         moves a rule would silently change decisions. That is an error, unless the key
         says ``order: file`` (then the first rule in file order wins, and explain says
-        so)."""
+        so). Between an industry's rule and a shared pack's, the industry's wins by
+        design (CATALOG §12.4), so that pair is no tie."""
+        from_packs = {id(file) for file in self.sources.shared}
         for index, first in enumerate(drafts):
             mine = {k: n for k, n, *_ in first.sets if keys[k].hit == "priority"}
             if not mine:
@@ -522,6 +524,8 @@ class _Assembler:
             for second in drafts[index + 1 :]:
                 if first.spec.priority != second.spec.priority:
                     continue
+                if (id(first.file) in from_packs) != (id(second.file) in from_packs):
+                    continue  # an industry's rule beats a shared pack's (CATALOG §12.4)
                 theirs = {k: n for k, n, *_ in second.sets if keys[k].hit == "priority"}
                 shared = {k for k in mine for other in theirs if other in groups.get(k, {k})}
                 differing = sorted(
