@@ -44,7 +44,7 @@ OUTCOMES = {
         "action": enum(["quality_report"]),
     },
     "routing": {
-        "department": enum(["after_sales_engineering"]),
+        "department": enum(["after_sales_engineering", "tech_support"]),
         "action": enum(["onsite_visit_free", "paid_quote_first", "remote_guidance"]),
     },
 }
