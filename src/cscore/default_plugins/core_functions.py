@@ -32,6 +32,17 @@ def _same_ordered(args: Sequence[Type]) -> Type:
     return result
 
 
+def _same_moment_kind(args: Sequence[Type]) -> Type:
+    """earliest()/latest(): dates with dates, timestamps with timestamps — a date and a
+    timestamp do not compare (which instant of the day would the date be?)."""
+    result: Type | None = args[0]
+    for arg in args[1:]:
+        result = unify(result, arg) if result is not None else None
+    if result is None or result.name not in ("date", "datetime", "any"):
+        raise ArgumentTypeError("earliest()/latest() compare dates, or timestamps, of one kind")
+    return result
+
+
 def _unified(args: Sequence[Type]) -> Type:
     result = unify(args[0], args[1])
     if result is None:
@@ -75,6 +86,28 @@ FUNCTIONS = [
         (ANY,),
         _same_ordered,
         "largest value",
+        variadic=True,
+        constant=True,
+    ),
+    # earliest()/latest() are min()/max() for moments, named as business staff say them
+    # ("the earlier of the two dates"). A missing argument makes the result missing, as
+    # everywhere in the language (the rule then asks for that fact): "the earlier of a
+    # date and an unknown date" is unknown. Use default() to skip an absent date.
+    FunctionSpec(
+        "earliest",
+        lambda ctx, *v: min(v),
+        (ANY,),
+        _same_moment_kind,
+        "the earliest of some dates (or of some timestamps)",
+        variadic=True,
+        constant=True,
+    ),
+    FunctionSpec(
+        "latest",
+        lambda ctx, *v: max(v),
+        (ANY,),
+        _same_moment_kind,
+        "the latest of some dates (or of some timestamps)",
         variadic=True,
         constant=True,
     ),

@@ -128,7 +128,7 @@ class _Assembler:
         self.check_set_keys(drafts, keys)
         self.stop_on_errors()
         groups = row_groups(([key for key, *_ in d.sets] for d in drafts), keys)
-        layers = self.layer(drafts, keys, groups)
+        layers = self.layer(drafts, keys)
         self.stop_on_errors()
         key_types = self.check_types(drafts, keys, constants, layers)
         self.stop_on_errors()
@@ -330,18 +330,12 @@ class _Assembler:
         self,
         drafts: list[_Draft],
         keys: Mapping[str, KeySpec],
-        groups: Mapping[str, frozenset[str]],
     ) -> int:
         writers: dict[str, list[int]] = {}
         for index, draft in enumerate(drafts):
             for key, *_ in draft.sets:
                 writers.setdefault(key, []).append(index)
-        # A key of a row group is settled with its whole group, so its readers wait for
-        # every writer of the group.
-        group_writers = {
-            key: sorted({w for member in group for w in writers.get(member, [])})
-            for key, group in groups.items()
-        }
+
         reads: list[set[str]] = []
         for draft in drafts:
             read = {n for n in draft.written_names if n in keys}
@@ -368,7 +362,7 @@ class _Assembler:
             visiting.append(index)
             level = 0
             for name in reads[index]:
-                for writer in group_writers.get(name) or writers.get(name, []):
+                for writer in writers.get(name, []):
                     level = max(level, visit(writer) + 1)
             visiting.pop()
             depth[index] = level
@@ -533,9 +527,12 @@ class _Assembler:
                     for k in shared & theirs.keys()
                     if keys[k].order != "file" and render(mine[k]) != render(theirs[k])
                 )
-                if not differing or exclusive(first.condition, second.condition):
+                if not differing:
                     continue
                 key = differing[0]
+                group = groups.get(key, frozenset({key}))
+                if exclusive(_standing(first, group), _standing(second, group)):
+                    continue
                 self.errors.append(
                     self.fail(
                         second.spec.where,
@@ -628,9 +625,6 @@ class _Assembler:
         for rule in rules:
             for item in rule.sets:
                 last_writer[item.key] = max(last_writer.get(item.key, 0), rule.layer)
-        for key in list(last_writer):  # a row group settles when its last writer has run
-            members = [m for m in groups.get(key, ()) if m in last_writer]
-            last_writer[key] = max((last_writer[m] for m in members), default=last_writer[key])
         settle: dict[int, tuple[str, ...]] = {}
         for key, layer in last_writer.items():
             settle[layer] = (*settle.get(layer, ()), key)
@@ -694,6 +688,21 @@ class _Cycle(Exception):
     def __init__(self, rules: list[int]) -> None:
         super().__init__("cycle")
         self.rules = rules
+
+
+def _standing(draft: _Draft, group: frozenset[str]) -> Node | None:
+    """A rule's condition, and that its row stands: a rule that lost its row sets none
+    of the group's keys, so it can tie with nothing there. ``when: covered == true``
+    never ties with a rule that sets ``covered: false`` in the same row."""
+    row = [
+        Compare(0, "==", Name(0, key), node)
+        for key, node, *_ in draft.sets
+        if key in group and isinstance(node, Literal) and node.value is not None
+    ]
+    if not row:
+        return draft.condition
+    parts = [draft.condition, *row] if draft.condition is not None else row
+    return parts[0] if len(parts) == 1 else BoolOp(0, "and", tuple(parts))
 
 
 def _words_set(key: str, drafts: list[_Draft], spec: KeySpec) -> Type | None:

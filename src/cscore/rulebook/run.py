@@ -68,6 +68,11 @@ class Evaluation:
         self.winners: dict[str, set[int]] = {}
         self.firings: list[Firing] = []
         self.missing: list[str] = []
+        # Row groups (rulebook.rowgroups): rules that lost their row, per group, and the
+        # keys settled in earlier layers (no longer open to competition).
+        self.lost: dict[frozenset[str] | None, set[int]] = {}
+        self.settled: set[str] = set()
+        self.settling: set[frozenset[str]] = set()
         self.stopped = False
         self.values.update(ruleset.initial_values)  # defaults of values no rule sets
         self.engine_fact: Fact = {
@@ -121,8 +126,13 @@ class Evaluation:
         self.firings.append(Firing(rule, computed))
 
     def settle_layer(self, layer: int) -> list[Fact] | None:
-        beaten = self.beaten_rows(self.ruleset.settle.get(layer, ()))
-        for key in self.ruleset.settle.get(layer, ()):
+        keys = self.ruleset.settle.get(layer, ())
+        beaten: dict[frozenset[str] | None, set[int]] = {}
+        if self.ruleset.groups:
+            self.settling = set()
+            beaten = self.beaten_rows(keys)
+            self.settled.update(keys)
+        for key in keys:
             spec = self.ruleset.keys[key]
             candidates = self.candidates.get(key)
             lost = beaten.get(self.ruleset.groups.get(key)) if beaten else None
@@ -153,19 +163,25 @@ class Evaluation:
 
     def beaten_rows(self, keys: tuple[str, ...]) -> dict[frozenset[str] | None, set[int]]:
         """Rules that lost a key of a row group to another rule: they lose every key of
-        that group (the winner's row is taken whole). Rules are taken in the order of
-        their hit policy; each keeps its row unless a rule already kept set one of its
-        keys to another value (rules that agree do not beat each other)."""
-        beaten: dict[frozenset[str] | None, set[int]] = {}
+        that group (the winner's row is taken whole), also those settled in a later
+        layer. Rules are taken in the order of their hit policy; each keeps its row
+        unless a rule already kept set one of its open keys to another value (rules that
+        agree do not beat each other). A rule of a later layer, which read the values
+        settled so far, competes for the keys still open."""
         for key in keys:
             group = self.ruleset.groups.get(key)
-            if group is None or group in beaten:
+            if group is None or group in self.settling:
                 continue
-            lost = beaten[group] = set()
+            self.settling.add(group)
+            lost = self.lost.setdefault(group, set())
             rows: dict[int, dict[str, Any]] = {}
             rules: dict[int, CompiledRule] = {}
             for member in group:
+                if member in self.settled:
+                    continue
                 for candidate in self.candidates.get(member, ()):
+                    if candidate.rule.order in lost:
+                        continue
                     rules[candidate.rule.order] = candidate.rule
                     rows.setdefault(candidate.rule.order, {})[member] = candidate.value
             if len(rules) < 2:
@@ -182,7 +198,7 @@ class Evaluation:
                 else:
                     for k, v in row.items():
                         kept.setdefault(k, v)
-        return beaten
+        return self.lost
 
     def result(self) -> Result:
         for firing in self.firings:
