@@ -1,5 +1,6 @@
-"""The public example cases (tests/data/cases_public.json, copied from ../shared) give
-their expected outcome fields through the Python API and through the command line."""
+"""The public example cases of the four industries (tests/data/cases_public.json, a
+copy of the spec's examples) give their expected outcome fields through the Python API,
+and the e-commerce returns through the command line too."""
 
 from __future__ import annotations
 
@@ -20,11 +21,8 @@ def _ecommerce(kind: str) -> list[dict]:
 
 
 RETURN_CASES = _ecommerce("return")
-ALL_ECOMMERCE = [
-    case
-    for case in json.loads(PUBLIC_CASES.read_text(encoding="utf-8"))
-    if case["industry"] == "ecommerce"
-]
+ALL_PUBLIC = json.loads(PUBLIC_CASES.read_text(encoding="utf-8"))
+INDUSTRIES = ("ecommerce", "appliance_repair", "property_management", "sales_office")
 
 
 def _assert_expected(case: dict, outcome: dict) -> None:
@@ -60,11 +58,36 @@ def test_public_return_case_through_cli(case, tmp_path):
     _assert_expected(case, json.loads(result.output)["outcomes"]["return"])
 
 
-@pytest.mark.parametrize("case", ALL_ECOMMERCE, ids=[c["id"] for c in ALL_ECOMMERCE])
-def test_every_public_ecommerce_case(case, kernel):
-    """Every e-commerce kind (warranty, return, fee, escalation) gives its expected fields,
-    and the trace cites every rule the case lists as its justification."""
-    decision = kernel.evaluate(case)
+def test_the_public_cases_cover_the_four_industries():
+    """Ten example cases per industry, each with a kind, expected fields and the rules
+    that justify them: the checks below run on all forty."""
+    assert len(ALL_PUBLIC) == 40
+    for industry in INDUSTRIES:
+        cases = [c for c in ALL_PUBLIC if c["industry"] == industry]
+        assert len(cases) == 10, industry
+        assert all(c["expected"] and c["rules"] for c in cases), industry
+
+
+@pytest.fixture(scope="module")
+def default_kernel_once(tmp_path_factory):
+    """`cscore.evaluate`'s default kernel, built once for the forty cases (logging to a
+    scratch file)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CSCORE_DB", str(tmp_path_factory.mktemp("public") / "default.db"))
+        patch.delenv("CSCORE_RULES_DIR", raising=False)
+        patch.setattr(cscore, "_default", None)
+        yield
+        if cscore._default is not None:
+            cscore._default.close()
+        patch.setattr(cscore, "_default", None)
+
+
+@pytest.mark.parametrize("case", ALL_PUBLIC, ids=[c["id"] for c in ALL_PUBLIC])
+def test_every_public_case(case, default_kernel_once):
+    """Every public case of every industry gives its expected fields through
+    `cscore.evaluate`, and the trace cites every rule the case lists as its
+    justification."""
+    decision = cscore.evaluate(case)
     _assert_expected(case, decision.outcomes[case["kind"]])
     fired = {entry.rule for entry in decision.trace}
     assert set(case["rules"]) <= fired, sorted(set(case["rules"]) - fired)
