@@ -25,9 +25,10 @@ from cscore.engine.durable import PRIME_TYPE
 from cscore.industry import IndustrySpec
 from cscore.kernel import Kernel
 from cscore.language.compiler import MAX_LIST_IN_CONDITION
-from cscore.models.facts import CommonFacts, Money
+from cscore.models.facts import Money
 from cscore.rulebook import assemble
 from cscore.rulebook.fanout import MAX_TESTS_PER_NODE, Network
+from cscore_common import CommonFacts
 
 # Loads a one-kind demo industry from a rules folder in a fresh process and evaluates
 # the cases given; prints one JSON line: load error, or load time, chunks and outcomes.
@@ -39,7 +40,8 @@ from cscore.errors import CscoreError
 from cscore.industry import IndustrySpec
 from cscore.kernel import Kernel
 from cscore.language.compiler import MAX_LIST_IN_CONDITION
-from cscore.models.facts import CommonFacts, Text
+from cscore.models.facts import Text
+from cscore_common import CommonFacts
 
 class Facts(CommonFacts):
     x: int | None = None

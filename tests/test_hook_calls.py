@@ -11,14 +11,16 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
+import cscore_common
 from cscore import PluginError, hookimpl
 from cscore.kernel import Kernel
 from cscore.language.functions import FunctionSpec
 from cscore.language.types import NUMBER
-from cscore.models.facts import CommonFacts, Money
+from cscore.models.facts import Money
 from cscore.plugin import IndustrySpec, RuleFormat
 from cscore.plugins import DEFAULT_PLUGINS, LatePluginWarning, make_plugin_manager
 from cscore.rulebook.yaml_format import read_rule_file
+from cscore_common import CommonFacts
 
 BONUS_RULES = """\
 outputs: {amount_due: priority}
@@ -246,7 +248,7 @@ def test_a_plugins_own_yaml_format_is_used_instead_of_the_built_in_one(rules):
         def register_rule_formats(self, register):
             register(RuleFormat(".yaml", reading, "YAML, audited"))
 
-    plugins = [BonusIndustry(rules), Bonus(5), MyYaml("audited_yaml")]
+    plugins = [BonusIndustry(rules), Bonus(5), MyYaml("audited_yaml"), cscore_common]
     with Kernel(plugins=plugins, load_entrypoints=False) as kernel:
         formats = {f.suffix: f for f in kernel.formats}
         assert fee(kernel) == {"amount_due": 5}

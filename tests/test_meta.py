@@ -119,3 +119,39 @@ def test_readme_example_output_is_what_the_cli_prints(tmp_path):
     assert result.exit_code == 0
     for line in shown.strip().splitlines():
         assert line.rstrip() in result.output, line
+
+
+def test_the_kernel_knows_no_industry():
+    """No catalog id, industry, department or carrier appears in the kernel's code (its
+    string literals and names; docstrings and comments may give examples): industries
+    and the common pack arrive through plugins."""
+    import ast
+    import re
+
+    catalog_id = re.compile(r"\b(COMMON|ECOM|APPL|PROP|SALES)-[A-Z]+-\d{3}\b")
+    domain_words = re.compile(
+        r"\b(ecommerce|appliance_repair|property_management|sales_office|tech_support|"
+        r"warehouse_logistics|after_sales_engineering|property_engineering|sales_manager|"
+        r"EMS|申通)\b"
+    )
+    found = []
+    for path in sorted((ROOT / "src" / "cscore").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+        }
+        for node in ast.walk(tree):
+            text = None
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if id(node) not in docstrings:
+                    text = node.value
+            elif isinstance(node, ast.Name):
+                text = node.id
+            if text and (catalog_id.search(text) or domain_words.search(text)):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {text[:60]!r}")
+    assert not found, found

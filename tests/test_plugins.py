@@ -13,16 +13,18 @@ import click
 import pytest
 from sqlite_utils import Database, Migrations
 
+import cscore_common
 from cscore import CaseError, PluginError, RuleLoadError, hookimpl, hookspecs
 from cscore.engine.durable import DurableEngine
 from cscore.industry import IndustrySpec, RulePack
 from cscore.kernel import Kernel
 from cscore.language.functions import FunctionSpec
 from cscore.language.types import NUMBER, enum
-from cscore.models.facts import CommonFacts, Money
+from cscore.models.facts import Money
 from cscore.plugins import make_plugin_manager
 from cscore.rulebook.formats import RuleFormat
 from cscore.rulebook.yaml_format import read_rule_file
+from cscore_common import CommonFacts
 
 from .conftest import return_case
 
@@ -339,7 +341,8 @@ def test_a_plugin_declares_a_department_of_its_own(tmp_path):
     """An industry adds `network_ops` to the common departments in its IndustrySpec;
     the common pack's departments stay valid next to it."""
     rules = demo_rules(tmp_path, ROUTING_RULES, "routing.yaml")
-    with Kernel(plugins=[RoutingIndustry(rules, ["network_ops"])], load_entrypoints=False) as k:
+    plugins = [RoutingIndustry(rules, ["network_ops"]), cscore_common]
+    with Kernel(plugins=plugins, load_entrypoints=False) as k:
         gold = k.evaluate({"industry": "isp", "facts": {"plan": "gold"}})
         fault = k.evaluate({"industry": "isp", "facts": {"issue_type": "logistics"}})
     assert gold.outcomes["routing"]["department"] == "network_ops"

@@ -64,6 +64,11 @@ class RulePack:
     :param key: a short name shown in traces and errors, e.g. ``"common"``.
     :param path: the folder of its rule files.
     :param label: how its paths are shown (default ``rules/<key>``).
+    :param cites: the pack's rules that functions implement, ``{"add_working_days":
+        ("COMMON-CAL-004", "N个工作日内")}``: a rule whose value calls the function
+        cites that rule in its trace.
+    :param invalid_facts_rule: ``(id, name)`` of the pack's rule that an impossible or
+        mistyped fact breaks; the trace of an ``invalid_input`` decision cites it.
     """
 
     key: str
@@ -71,6 +76,8 @@ class RulePack:
     name: str = ""
     label: str = ""
     description: str = ""
+    cites: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    invalid_facts_rule: tuple[str, str] | None = None
     plugin: str = field(default="", compare=False)
 
     @property

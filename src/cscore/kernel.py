@@ -121,6 +121,11 @@ class Kernel:
             self.functions,
             self.engine,
             watched=self.calendar_data.files,
+            citations={
+                function: cited
+                for pack in self.packs.values()
+                for function, cited in pack.cites.items()
+            },
         )
         self.library.load()
         self.plugin_versions = {
@@ -375,7 +380,12 @@ class Kernel:
         error: ValidationError,
         warnings: list[str],
     ) -> Decision:
-        """COMMON-DATA-002: impossible facts give invalid_input for every kind asked."""
+        """Impossible facts give invalid_input for every kind asked, citing the rule a
+        pack names for it (``RulePack.invalid_facts_rule``)."""
+        rule_id, rule_name = next(
+            (p.invalid_facts_rule for p in self.packs.values() if p.invalid_facts_rule),
+            ("invalid_facts", "事实不合法 impossible or mistyped fact"),
+        )
         fields: dict[str, str] = {}
         values: dict[str, Any] = {}
         for problem in error.errors(include_url=False):
@@ -386,8 +396,8 @@ class Kernel:
         model = industry.facts_model
         trace = [
             TraceEntry.build(
-                rule="COMMON-DATA-002",
-                name="事实不合法 impossible or mistyped fact",
+                rule=rule_id,
+                name=rule_name,
                 kind=kind,
                 ruleset=f"{industry.key}.facts",
                 source=f"{model.__module__}.{model.__qualname__}",

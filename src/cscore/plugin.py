@@ -2,7 +2,7 @@
 
 ::
 
-    from cscore.plugin import CommonFacts, IndustrySpec, hookimpl, enum
+    from cscore.plugin import IndustrySpec, KernelFacts, hookimpl, enum
 
 Names imported from here are the plugin contract: they keep their meaning across
 minor releases. Modules behind them (``cscore.industry``, ``cscore.language.*``,
@@ -36,11 +36,11 @@ from cscore.models.case import Case
 from cscore.models.decision import Decision, TraceEntry
 from cscore.models.facts import (
     Amount,
-    CommonFacts,
     Count,
     Day,
     FactsModel,
     Flag,
+    KernelFacts,
     Money,
     PersonalIdNumber,
     PersonalName,
@@ -73,7 +73,6 @@ __all__ = [
     "ArgumentTypeError",
     "Case",
     "CaseError",
-    "CommonFacts",
     "ConstantSpec",
     "Count",
     "Day",
@@ -84,6 +83,7 @@ __all__ = [
     "FunctionSpec",
     "HostCalendar",
     "IndustrySpec",
+    "KernelFacts",
     "KeySpec",
     "LatePluginWarning",
     "Money",

@@ -37,7 +37,6 @@ ENTRY_POINT_GROUP = "cscore"
 
 DEFAULT_PLUGINS = (
     "cscore.default_plugins.router",
-    "cscore.default_plugins.common_pack",
     "cscore.default_plugins.yaml_rules",
     "cscore.default_plugins.csv_tables",
     "cscore.default_plugins.core_functions",

@@ -19,13 +19,23 @@ def plugins() -> None:
 @click.command()
 @click.pass_obj
 def functions(settings: Any) -> None:
-    """List the functions rule files may use, with what they take and do."""
-    for plugin, spec in sorted(
-        collect(make_plugin_manager(), "register_functions"), key=lambda item: item[1].name
-    ):
+    """List the functions rule files may use, with what they take and do, and the
+    catalog rule each implements (as a rule pack cites it)."""
+    pm = make_plugin_manager()
+    cited = {
+        function: (rule, name, pack.key)
+        for _plugin, pack in collect(pm, "register_rule_packs")
+        for function, (rule, name) in pack.cites.items()
+    }
+    for plugin, spec in sorted(collect(pm, "register_functions"), key=lambda item: item[1].name):
         params = ", ".join(str(p) for p in spec.params) + (", …" if spec.variadic else "")
         returns = spec.returns if not callable(spec.returns) else "depends on the values"
         click.echo(f"{spec.name}({params}) → {returns}")
         if spec.doc:
             click.echo(f"    {spec.doc}")
+        if spec.rule:
+            click.echo(f"    implements {spec.rule} {spec.rule_name}")
+        elif spec.name in cited:
+            rule, name, pack = cited[spec.name]
+            click.echo(f"    implements {rule} {name} (rule pack {pack})")
         click.echo(f"    [{plugin}]")

@@ -1,4 +1,6 @@
-"""Calendar functions for rule files (COMMON-CAL-002…010), on the case's calendar."""
+"""Calendar functions for rule files (working days, 调休, statutory rolling, working hours,
+years and months), on the case's calendar. A rule pack may cite its own rules for them
+(``RulePack.cites``)."""
 
 from __future__ import annotations
 
@@ -39,36 +41,28 @@ FUNCTIONS = [
         lambda ctx, d, n: ctx.calendar.add_days(d, n),
         (DATE, INTEGER),
         DATE,
-        "COMMON-CAL-005: the date N calendar days later",
-        rule="COMMON-CAL-005",
-        rule_name="N日内 (自然日)",
+        "the date N calendar days later",
     ),
     FunctionSpec(
         "add_working_days",
         lambda ctx, d, n: ctx.calendar.add_working_days(d, n),
         (DATE, INTEGER),
         DATE,
-        "COMMON-CAL-004: the N-th working day after the date (the date itself not counted)",
-        rule="COMMON-CAL-004",
-        rule_name="N个工作日内 (当日不计入)",
+        "the N-th working day after the date (the date itself not counted)",
     ),
     FunctionSpec(
         "add_working_hours",
         lambda ctx, ts, hours: ctx.calendar.add_working_hours(ts, hours),
         (DATETIME, NUMBER),
         DATETIME,
-        "COMMON-CAL-007: N working hours later (09:00–18:00 on working days)",
-        rule="COMMON-CAL-007",
-        rule_name="工作时间 09:00–18:00",
+        "N working hours later (09:00–18:00 on working days)",
     ),
     FunctionSpec(
         "add_years",
         lambda ctx, d, n: ctx.calendar.add_years(d, n),
         (DATE, INTEGER),
         DATE,
-        "COMMON-CAL-009: same month and day N years later (29 Feb → 28 Feb)",
-        rule="COMMON-CAL-009",
-        rule_name="按年计算 (2月29日 → 2月28日)",
+        "same month and day N years later (29 Feb → 28 Feb)",
     ),
     FunctionSpec(
         "next_working_day",
@@ -76,26 +70,20 @@ FUNCTIONS = [
         (DATE,),
         DATE,
         "the first working day after the date",
-        rule="COMMON-CAL-002",
-        rule_name="工作日 (含调休)",
     ),
     FunctionSpec(
         "next_working_day_if_rest",
         lambda ctx, d: ctx.calendar.next_working_day_if_rest(d),
         (DATE,),
         DATE,
-        "COMMON-CAL-006: the date itself if a working day, else the next working day",
-        rule="COMMON-CAL-006",
-        rule_name="末日顺延",
+        "the date itself if a working day, else the next working day",
     ),
     FunctionSpec(
         "is_working_day",
         lambda ctx, d: ctx.calendar.is_working_day(d),
         (DATE,),
         BOOL,
-        "COMMON-CAL-002: official working day (调休 included)",
-        rule="COMMON-CAL-002",
-        rule_name="工作日 (含调休)",
+        "official working day (调休 included)",
     ),
     FunctionSpec(
         "end_of_day",

@@ -1,14 +1,15 @@
-"""Fact types and the common facts every industry shares (CATALOG.md §6, "Common").
+"""Fact types, and the two facts the kernel itself reads (``as_of``, ``holiday_calendar``).
 
-Industry plugins subclass :class:`CommonFacts`. Validation is strict where a loose
-reading would hide a host's bug: ``"259"`` is not an amount, ``1`` is not ``true``,
-a date must be ``YYYY-MM-DD``. Every timestamp is normalised to +08:00 (COMMON-CAL-001).
+Facts models of industries and rule packs are built from these types. Validation is
+strict where a loose reading would hide a host's bug: ``"259"`` is not an amount, ``1``
+is not ``true``, a date must be ``YYYY-MM-DD``. Every timestamp is normalised to +08:00
+(all times are China time).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
@@ -59,23 +60,6 @@ PersonalName = Annotated[str, Strict(), Personal("name")]
 PersonalPhone = Annotated[str, Strict(), Personal("phone")]
 PersonalIdNumber = Annotated[str, Strict(), Personal("id_number")]
 
-Channel = Literal["phone", "online_chat", "social_media", "email", "walk_in", "app"]
-IssueType = Literal[
-    "product_fault", "usage_question", "logistics", "refund", "complaint", "suggestion"
-]
-ExternalChannel = Literal[
-    "media", "government", "regulator", "consumer_association", "parent_company"
-]
-ComplaintCategory = Literal[
-    "service_attitude",
-    "product_quality",
-    "logistics_delay",
-    "other",
-    "repair_quality",
-    "environment",
-    "billing",
-]
-
 
 class FactsModel(BaseModel):
     """Base of every facts model: immutable, and absent means ``None`` (never guessed)."""
@@ -83,41 +67,12 @@ class FactsModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
 
 
-class CommonFacts(FactsModel):
-    """Facts any case may carry, whatever its industry."""
+class KernelFacts(FactsModel):
+    """The facts the kernel reads itself, whatever the industry: the evaluation instant
+    and a host's own holiday calendar. Facts models derive from it (the common rule
+    pack's ``CommonFacts`` does)."""
 
     as_of: Timestamp | None = Field(None, description="evaluation instant for 'has it passed?'")
-    customer_tier: Literal["regular", "vip"] | None = None
-    channel: Channel | None = None
-    rings_before_answer: Count | None = None
-    received_at: Timestamp | None = None
-    responded_at: Timestamp | None = None
-    platform: Text | None = None
-    issue_type: IssueType | None = None
-    ticket_created_at: Timestamp | None = None
-    department_contacted_at: Timestamp | None = None
-    holiday_calendar: HostCalendar | None = None
-    external_channel: ExternalChannel | None = None
-    # Facts the common rule pack reads in every industry (tickets, complaints,
-    # priority): COMMON-TKT-004, COMMON-CMP-001/003/004, COMMON-ESC-004/006.
-    product_category: Text | None = None
-    safety_hazard: Flag | None = None
-    core_function_impaired: Flag | None = None
-    complaint_category: ComplaintCategory | None = None
-    feedback_at: Timestamp | None = Field(None, description="handling result fed back")
-    resolved_date: Day | None = Field(None, description="complaint or ticket resolved")
-    customer_satisfied: Flag | None = None
-    non_standard_remedy: Flag | None = Field(None, description="remedy outside the library")
-    # Free text: informational only, never changes a decision (CATALOG.md §6).
-    symptom: Text | None = None
-    issue: Text | None = None
-    detail: Text | None = None
-    plan: Text | None = None
-    topic: Text | None = None
-    component: Text | None = None
-    request: Text | None = None
-    relationship: Text | None = None
-    place: Text | None = None
-    misuse_detail: Text | None = None
-    seller_fault_detail: Text | None = None
-    note: Text | None = None
+    holiday_calendar: HostCalendar | None = Field(
+        None, description="the host's working-day calendar, authoritative inside its range"
+    )

@@ -1,4 +1,4 @@
-"""What the kernel itself puts in every kind's outcome (COMMON-DATA-001/002).
+"""What the kernel itself puts in every kind's outcome: needs_info and invalid_input.
 
 The rest of the vocabulary of CATALOG.md §7 belongs to whoever defines it: an industry
 plugin declares its outcome fields and values in ``IndustrySpec.outcomes``, and a rule

@@ -55,10 +55,7 @@ from cscore.rulebook.yamlsource import line_offset
 CHUNK = 50
 PRIME_TAG = "__prime"  # the tag of the engine adapter's own priming fact
 SETTLE_PRIORITY = 65000  # settle actions run after every rule of their layer
-DATA_KEYS = {
-    "missing_fields": "COMMON-DATA-001",
-    "invalid_fields": "COMMON-DATA-002",
-}
+DATA_KEYS = ("missing_fields", "invalid_fields")  # requires / checks report in these
 
 
 @dataclass
@@ -69,6 +66,8 @@ class RulesetSources:
     own: Sequence[RuleFile]  # the industry's files for this kind
     shared: Sequence[RuleFile]  # the shared rule packs' files for this kind
     outcomes: Mapping[str, Type] = field(default_factory=dict)  # the industry's vocabulary
+    # function -> (rule id, name) a rule pack says the function implements (RulePack.cites)
+    citations: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -681,6 +680,9 @@ class _Assembler:
                 spec = self.functions.get(name)
                 if spec is not None and spec.rule:
                     cited.setdefault(spec.rule, (spec.rule, spec.rule_name, name))
+                elif name in self.sources.citations:
+                    rule_id, rule_name = self.sources.citations[name]
+                    cited.setdefault(rule_id, (rule_id, rule_name, name))
         return tuple(cited.values())
 
 

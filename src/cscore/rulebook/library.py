@@ -74,8 +74,10 @@ class RuleLibrary:
         engine: Engine | None,
         *,
         watched: Callable[[], Iterable[Path]] | None = None,
+        citations: Mapping[str, tuple[str, str]] | None = None,
     ) -> None:
         self.industries = industries
+        self.citations = dict(citations or {})  # function -> rule a pack says it implements
         self.packs = list(packs)  # shared by every industry, in registration order
         # Other files whose edits should trigger a reload (the kernel's calendar files).
         self.watched = watched
@@ -189,6 +191,7 @@ class RuleLibrary:
                     industry=key,
                     kind=kind,
                     outcomes=industry.outcomes.get(kind, {}),
+                    citations=self.citations,
                     own=[f for f in own_files if kind in own_kinds[f.path]],
                     shared=[
                         f

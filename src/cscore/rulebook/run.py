@@ -109,7 +109,7 @@ class Evaluation:
                 if missing.name in self.ruleset.fact_types or (
                     missing.name.split(".")[0] in self.ruleset.fact_types
                 ):
-                    # COMMON-DATA-001: the rule needs a fact the host did not send.
+                    # needs_info: the rule needs a fact the host did not send.
                     unavailable = Unavailable(missing.name)
                     self.candidates.setdefault(item.key, []).append(Candidate(rule, unavailable))
                     continue

@@ -209,7 +209,7 @@ class _Reader:
         line = node_line(entry, line)
         rule_id = entry.get("id")
         if not rule_id or not isinstance(rule_id, str):
-            raise self.fail(line, "every rule needs an id (the catalog id, e.g. ECOM-RET-001)")
+            raise self.fail(line, "every rule needs an id (its catalog id, e.g. RET-001)")
         rule_id = str(rule_id)
         for key in entry:
             if key not in allowed:

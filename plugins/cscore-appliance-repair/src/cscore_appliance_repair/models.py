@@ -11,7 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from cscore.plugin import Amount, CommonFacts, Count, Day, Flag, Money, Text, Timestamp
+from cscore.plugin import Amount, Count, Day, Flag, Money, Text, Timestamp
+from cscore_common import CommonFacts
 
 Remedy = Literal["return", "exchange", "repair"]
 DelayCause = Literal["repairer", "parts_unavailable"]

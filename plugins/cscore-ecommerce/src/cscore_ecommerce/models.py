@@ -7,7 +7,6 @@ from typing import Literal
 from pydantic import Field
 
 from cscore.plugin import (
-    CommonFacts,
     Count,
     Day,
     FactsModel,
@@ -16,6 +15,7 @@ from cscore.plugin import (
     Text,
     Timestamp,
 )
+from cscore_common import CommonFacts
 
 OrderChannel = Literal["online", "tv", "phone", "mail_order", "offline_store"]
 OrderStatus = Literal["paid_not_shipped", "shipped", "delivered"]

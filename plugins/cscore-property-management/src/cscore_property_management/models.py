@@ -8,7 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
-from cscore.plugin import CommonFacts, Count, Day, Flag, Money, Text, Timestamp
+from cscore.plugin import Count, Day, Flag, Money, Text, Timestamp
+from cscore_common import CommonFacts
 
 RequestType = Literal["repair", "inquiry", "complaint", "renovation", "suggestion"]
 ItemType = Literal[

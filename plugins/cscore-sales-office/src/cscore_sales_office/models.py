@@ -12,7 +12,6 @@ from typing import Literal
 from pydantic import Field
 
 from cscore.plugin import (
-    CommonFacts,
     Day,
     FactsModel,
     Flag,
@@ -24,6 +23,7 @@ from cscore.plugin import (
     Text,
     Timestamp,
 )
+from cscore_common import CommonFacts
 
 PaymentType = Literal["earnest_deposit", "intention_money"]
 FaultParty = Literal["buyer", "seller", "none"]

@@ -1,0 +1,58 @@
+"""cscore plugin: the common service rules every industry shares (CATALOG.md §1).
+
+Registers the ``common`` rule pack — channels and first-response deadlines, tickets,
+routing and priority, VIP, complaints, the escalation ladder (``rules/common``) — with
+the facts its rules read (:class:`CommonFacts`, the base of every industry's facts
+model) and the catalog rules that the kernel's calendar functions implement, so that a
+rule calling ``add_working_days`` cites COMMON-CAL-004 in its trace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from cscore.plugin import RulePack, hookimpl
+from cscore_common.facts import (
+    Channel,
+    CommonFacts,
+    ComplaintCategory,
+    ExternalChannel,
+    IssueType,
+)
+
+__version__ = "0.1.0"
+__all__ = ["Channel", "CommonFacts", "ComplaintCategory", "ExternalChannel", "IssueType"]
+
+# The catalog's calendar rules (§1.1) behind the kernel's calendar functions.
+CALENDAR_CITATIONS = {
+    "add_days": ("COMMON-CAL-005", "N日内 (自然日)"),
+    "add_working_days": ("COMMON-CAL-004", "N个工作日内 (当日不计入)"),
+    "add_working_hours": ("COMMON-CAL-007", "工作时间 09:00–18:00"),
+    "add_years": ("COMMON-CAL-009", "按年计算 (2月29日 → 2月28日)"),
+    "next_working_day": ("COMMON-CAL-002", "工作日 (含调休)"),
+    "next_working_day_if_rest": ("COMMON-CAL-006", "末日顺延"),
+    "is_working_day": ("COMMON-CAL-002", "工作日 (含调休)"),
+}
+
+
+def default_rules_dir() -> Path:
+    """The rules a wheel carries, or the repository's rules/common (editable install)."""
+    bundled = Path(__file__).parent / "rules"
+    if bundled.is_dir():
+        return bundled
+    return Path(__file__).resolve().parents[4] / "rules" / "common"
+
+
+@hookimpl
+def register_rule_packs(register: Callable[[RulePack], None]) -> None:
+    register(
+        RulePack(
+            key="common",
+            path=default_rules_dir(),
+            name="通用服务规则 common service rules",
+            description="channels, tickets, priority, VIP, complaints, escalation ladder",
+            cites=CALENDAR_CITATIONS,
+            invalid_facts_rule=("COMMON-DATA-002", "事实不合法 impossible or mistyped fact"),
+        )
+    )
