@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import threading
 import time
 import uuid
@@ -22,9 +23,10 @@ from pydantic import ValidationError
 import cscore
 from cscore.calendar import CHINA_TZ, HostCalendar, WorkCalendar
 from cscore.engine import Engine, RulesetClosed
-from cscore.errors import CaseError, PluginError, did_you_mean
+from cscore.errors import CaseError, PluginError, StoreError, did_you_mean, escape_controls
 from cscore.industry import IndustrySpec
-from cscore.jsonvalues import as_received, to_json, to_json_dict
+from cscore.boundary import MAX_SUGGESTIONS
+from cscore.jsonvalues import as_received, rejected_value, to_json, to_json_dict
 from cscore.language.functions import EvalContext, FunctionSpec
 from cscore.models.case import ANNOTATION_KEYS, Case
 from cscore.models.decision import Decision, TraceEntry
@@ -57,6 +59,12 @@ class Kernel:
         own ``holiday_calendar`` fact takes precedence.
     :param auto_reload: re-read edited rule files before an evaluation (at most once per
         ``reload_interval`` seconds); a broken edit keeps the last good rules serving.
+    :param on_log_failure: when the decision cannot be logged (another writer holds the
+        log longer than ``log_busy_timeout`` seconds, a full disk): ``"warn"`` (default)
+        returns the decision with a warning saying it was not logged; ``"raise"`` raises
+        :class:`StoreError` carrying the decision as ``.decision``.
+    :param log_retention: delete logged decisions older than this (``"30d"`` or a
+        timedelta); default ``$CSCORE_DB_RETENTION``, else keep everything.
     """
 
     def __init__(
@@ -69,7 +77,13 @@ class Kernel:
         calendar: HostCalendar | None = None,
         auto_reload: bool = False,
         reload_interval: float = 1.0,
+        on_log_failure: str = "warn",
+        log_busy_timeout: float = 0.5,
+        log_retention: str | dt.timedelta | None = None,
     ) -> None:
+        if on_log_failure not in ("warn", "raise"):
+            raise ValueError(f"on_log_failure must be 'warn' or 'raise', not {on_log_failure!r}")
+        self.on_log_failure = on_log_failure
         self.pm: pluggy.PluginManager = make_plugin_manager(plugins, load_entrypoints)
         self.industries = self._collect_industries()
         self.functions = self._collect_functions()
@@ -94,7 +108,10 @@ class Kernel:
         self.store: DecisionStore | None = None
         if db is not None:
             sets = [item for _plugin, item in collect(self.pm, "register_migrations")]
-            self.store = DecisionStore(db, sets)
+            retention = log_retention or os.environ.get("CSCORE_DB_RETENTION") or None
+            self.store = DecisionStore(
+                db, sets, busy_timeout=log_busy_timeout, retention=retention
+            )
         self.auto_reload = auto_reload
         self.reload_interval = reload_interval
         self._last_check = time.monotonic()
@@ -136,7 +153,9 @@ class Kernel:
         }
         if rules_dir is not None:
             base = Path(rules_dir)
-            label = str(rules_dir).rstrip("/\\") or "."
+            # The folder's own name, not its path: a trace must not show the server's
+            # directories to whoever reads the decision.
+            label = base.resolve().name or "rules"
             if (base / "common").is_dir():
                 common = RuleRoot(base / "common", f"{label}/common")
             for key in self.industries:
@@ -158,11 +177,8 @@ class Kernel:
         warnings: list[str] = []
         extra = [key for key in parsed.ignored_keys if key not in ANNOTATION_KEYS]
         if extra:
-            warnings.append(f"case keys ignored: {', '.join(extra)}")
-        model_fields = industry.facts_model.model_fields
-        for name in parsed.facts:
-            if name not in model_fields:
-                warnings.append(f"unknown fact '{name}' ignored{did_you_mean(name, model_fields)}")
+            warnings.append(f"case keys ignored: {escape_controls(', '.join(extra))}")
+        warnings.extend(_unknown_facts(parsed.facts, industry.facts_model.model_fields))
         if self.last_reload is not None and not self.last_reload.ok:
             warnings.extend(
                 f"rules not reloaded, previous version serving: {error}"
@@ -294,16 +310,15 @@ class Kernel:
             fields.setdefault(field, problem["msg"])
             values.setdefault(field, problem.get("input"))
         invalid = sorted(fields)
-        model = industry.facts_model
         trace = [
             TraceEntry.build(
                 rule="COMMON-DATA-002",
                 name="事实不合法 impossible or mistyped fact",
                 kind=kind,
                 ruleset=f"{industry.key}.facts",
-                source=f"{model.__module__}.{model.__qualname__}",
+                source=f"{industry.key} facts",  # no internal class names in a decision
                 set_values={"decision": INVALID_INPUT, "invalid_fields": [field]},
-                matched={field: to_json(as_received(values[field]))},
+                matched={field: to_json(rejected_value(as_received(values[field])))},
                 overridden=[],
                 overrides={},
                 message=f"{field}: {fields[field]}",
@@ -326,12 +341,24 @@ class Kernel:
 
     def _finish(self, parsed: Case, raw: Any, decision: Decision, started: float) -> None:
         if self.store is not None:
-            envelope = {
-                "id": parsed.id,
-                "industry": parsed.industry,
-                "kinds": list(parsed.kinds) if parsed.kinds else None,
-                "facts": as_received(parsed.facts),
-            }
+            self._log(parsed, decision, started)
+        for impl in self._observers:
+            try:
+                call_impl(impl, case=parsed, decision=decision)
+            except Exception:  # observers never cost the host its decision
+                logger.exception("decision_made observer %r failed", impl.plugin_name)
+
+    def _log(self, parsed: Case, decision: Decision, started: float) -> None:
+        """Record the decision; facts the decision reported as ignored are not stored."""
+        known = self.industries[decision.industry].facts_model.model_fields
+        envelope = {
+            "id": parsed.id,
+            "industry": parsed.industry,
+            "kinds": list(parsed.kinds) if parsed.kinds else None,
+            "facts": as_received({k: v for k, v in parsed.facts.items() if k in known}),
+        }
+        assert self.store is not None
+        try:
             self.store.record(
                 envelope,
                 decision,
@@ -339,11 +366,12 @@ class Kernel:
                 duration_ms=(time.perf_counter() - started) * 1000,
                 as_of=None,
             )
-        for impl in self._observers:
-            try:
-                call_impl(impl, case=parsed, decision=decision)
-            except Exception:  # observers never cost the host its decision
-                logger.exception("decision_made observer %r failed", impl.plugin_name)
+        except StoreError as exc:
+            if self.on_log_failure == "raise":
+                exc.decision = decision  # the host still has the answer to give
+                raise
+            logger.warning("%s", exc)
+            decision.warnings.append(str(exc))
 
     # rules ----------------------------------------------------------------------
 
@@ -378,6 +406,20 @@ class Kernel:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _unknown_facts(facts: Mapping[str, Any], known: Mapping[str, Any]) -> list[str]:
+    """A warning per unknown fact; "did you mean" (a difflib search, ~1 ms each) only for
+    the first few, so any number of unknown keys stays cheap."""
+    unknown = [name for name in facts if name not in known]
+    warnings = [
+        f"unknown fact '{escape_controls(name)}' ignored{did_you_mean(name, known)}"
+        for name in unknown[:MAX_SUGGESTIONS]
+    ]
+    if len(unknown) > MAX_SUGGESTIONS:
+        rest = len(unknown) - MAX_SUGGESTIONS
+        warnings.append(f"{rest} more unknown facts ignored")
+    return warnings
 
 
 def _trace(results: list[tuple[str, Any, Any]]) -> list[TraceEntry]:
