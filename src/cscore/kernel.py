@@ -21,11 +21,11 @@ import pluggy
 from pydantic import ValidationError
 
 import cscore
+from cscore.boundary import MAX_SUGGESTIONS
 from cscore.calendar import CHINA_TZ, HostCalendar, WorkCalendar
 from cscore.engine import Engine, RulesetClosed
 from cscore.errors import CaseError, PluginError, StoreError, did_you_mean, escape_controls
 from cscore.industry import IndustrySpec
-from cscore.boundary import MAX_SUGGESTIONS
 from cscore.jsonvalues import as_received, rejected_value, to_json, to_json_dict
 from cscore.language.functions import EvalContext, FunctionSpec
 from cscore.models.case import ANNOTATION_KEYS, Case
@@ -109,9 +109,7 @@ class Kernel:
         if db is not None:
             sets = [item for _plugin, item in collect(self.pm, "register_migrations")]
             retention = log_retention or os.environ.get("CSCORE_DB_RETENTION") or None
-            self.store = DecisionStore(
-                db, sets, busy_timeout=log_busy_timeout, retention=retention
-            )
+            self.store = DecisionStore(db, sets, busy_timeout=log_busy_timeout, retention=retention)
         self.auto_reload = auto_reload
         self.reload_interval = reload_interval
         self._last_check = time.monotonic()

@@ -89,4 +89,6 @@ def prune(settings: Any, older_than: str) -> None:
         left = store.count()
     finally:
         store.close()
-    click.echo(f"pruned {removed} decisions older than {older_than} from {settings.db}; {left} left")
+    click.echo(
+        f"pruned {removed} decisions older than {older_than} from {settings.db}; {left} left"
+    )
