@@ -58,7 +58,7 @@ def test_any_json_value_for_any_fact_keeps_the_contract(kernel, base: dict, data
     assert check_case(kernel, case) is None
 
 
-@settings(max_examples=max(10, EXAMPLES // 10), deadline=None, suppress_health_check=SLOW)
+@settings(max_examples=max(10, EXAMPLES // 20), deadline=None, suppress_health_check=SLOW)
 @given(rng=st.randoms(use_true_random=False), file=st.sampled_from(RULE_FILES))
 def test_mutated_rule_files_keep_the_contract(rng: random.Random, file: str) -> None:
     text = mutate_rule_text(rng, (RULES / file).read_text(encoding="utf-8"))
