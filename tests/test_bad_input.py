@@ -201,6 +201,7 @@ def load_error(rules_copy: Path, name: str, text: str) -> str:
         (RULE.format(when="a" + " + a" * 2000, value="return"), "x.yaml:5: rule X-1: nested"),
         (RULE.format(when="!include other.yaml", value="return"), "x.yaml:5: YAML tag !include"),
         ("!include other.yaml\n", "x.yaml:1: YAML tag !include"),
+        ("x: !!python/object:os.system ''\n", "x.yaml:1: YAML tag tag:yaml.org,2002:python"),
         (
             RULE.format(when="goods_amount_paid > " + "9" * 5001, value="return"),
             "x.yaml:5: rule X-1: a number of 5,001",

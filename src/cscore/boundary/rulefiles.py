@@ -31,7 +31,11 @@ from cscore.boundary import (
 )
 from cscore.errors import RuleFileError
 
-_STANDARD_TAG = "tag:yaml.org,2002:"
+# YAML's own value types; any other tag (!include, !!python/object:…) is refused.
+_PLAIN_TAGS = {"!"} | {
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
+}
 # What YAML 1.2 reads as a number: the scan checks these plain scalars only.
 _NUMBER = re.compile(r"[-+]?(\.\d|\d)[\d_]*(\.[\d_]*)?([eE][-+]?\d+)?|0[xob][0-9a-fA-F_]+")
 _NOT_FINITE = re.compile(r"[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
@@ -102,7 +106,7 @@ def _check_tag(event: NodeEvent, display: str, line: int | None) -> None:
     if tag is None:
         return
     name = str(getattr(tag, "value", tag))
-    if name.startswith(_STANDARD_TAG) or name in ("!", "!!str", "!!int", "!!float", "!!bool"):
+    if name in _PLAIN_TAGS:
         return
     raise RuleFileError(
         display, line, f"YAML tag {name} is not allowed: a rule file holds plain values only"
