@@ -202,7 +202,7 @@ def test_calendar_shows_a_loaded_file_with_its_lines(run, tmp_path):
     )
     result = run("--rules-dir", str(tmp_path / "rules"), "calendar", "2027")
     assert result.exit_code == 0, result.output
-    shown = f"{tmp_path / 'rules'}/calendar/2027.yaml"
+    shown = "rules/calendar/2027.yaml"  # the folder's own name: no server paths
     assert result.output.splitlines() == [
         f"2027: {shown} (国务院办公厅通知)",
         f"2027-01-01 Fri rest    loaded file {shown}:3",

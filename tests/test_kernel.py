@@ -335,10 +335,10 @@ def test_unknown_keys_in_order_lines_name_the_line(kernel):
 
 
 def test_thousands_of_unknown_keys_stay_cheap_and_are_summarised(kernel):
-    facts = {f"stray_{n}": n for n in range(5000)}
+    facts = {f"stray_{n}": n for n in range(900)}  # the boundary allows 1,000 keys
     case = return_case(**facts)
     started = time.perf_counter()
     decision = kernel.evaluate(case)
     assert time.perf_counter() - started < 1.0
     assert decision.outcomes["return"]["decision"] == "return"
-    assert "4980 more unknown facts ignored" in decision.warnings
+    assert "895 more unknown facts ignored" in decision.warnings

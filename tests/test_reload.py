@@ -47,7 +47,11 @@ def test_broken_edit_keeps_the_last_good_rules(rules_copy):
         assert not report.ok
         assert report.reloaded == []
         message = str(report.errors[0])
-        assert f"{rules_copy}/ecommerce/return.yaml:" in message and "YAML error" in message
+        assert (
+            "rules/ecommerce/return.yaml:" in message
+            and str(rules_copy) not in message
+            and "YAML error" in message
+        )
         served = kernel.evaluate(return_case())
         assert served.outcomes == good.outcomes
         assert served.rules_version == good.rules_version

@@ -57,16 +57,19 @@ _default_lock = threading.Lock()
 
 def default_kernel() -> Kernel:
     """The process-wide kernel behind :func:`evaluate`: installed plugins, the rules in
-    ``CSCORE_RULES_DIR`` (or the plugins' defaults), the log in ``CSCORE_DB`` (default
-    ``./cscore.db``)."""
+    ``CSCORE_RULES_DIR`` (or the plugins' defaults), the log at
+    :func:`cscore.store.default_db_path` (``CSCORE_DB``, else the user's data folder),
+    ``CSCORE_ON_LOG_FAILURE`` (``warn`` or ``raise``) when it cannot be written."""
     global _default
     with _default_lock:
         if _default is None:
             from cscore.kernel import Kernel
+            from cscore.store import default_db_path
 
             _default = Kernel(
                 rules_dir=os.environ.get("CSCORE_RULES_DIR") or None,
-                db=os.environ.get("CSCORE_DB", "cscore.db"),
+                db=default_db_path(),
+                on_log_failure=os.environ.get("CSCORE_ON_LOG_FAILURE") or "warn",
             )
         return _default
 

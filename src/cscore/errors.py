@@ -8,7 +8,20 @@ CLI turns a :class:`CscoreError` into ``error: <message>`` and exit status 1.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
+from typing import Any
+
+# C0/C1 controls and the Unicode line/paragraph separators: any of them in a message
+# would let a host's input start a new line in a log (log injection).
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` on one line: control characters as ``\\n``, ``\\x1b``, ``\\u2028``."""
+    if _CONTROLS.search(text) is None:
+        return text
+    return _CONTROLS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
@@ -18,7 +31,10 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
 
 
 class CscoreError(Exception):
-    """Base class of every error cscore raises on purpose."""
+    """Base class of every error cscore raises on purpose; its message is one line."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(escape_controls(a) if isinstance(a, str) else a for a in args))
 
 
 class CaseError(CscoreError):
@@ -77,4 +93,7 @@ class PluginError(CscoreError):
 
 
 class StoreError(CscoreError):
-    """The decision log could not be opened or written."""
+    """The decision log could not be opened or written. Raised by an evaluation only with
+    ``on_log_failure="raise"``; then ``decision`` holds the decision that was not logged."""
+
+    decision: Any = None

@@ -16,7 +16,10 @@ from cscore.calendar import to_china_time
 
 def round_half_up(value: float, digits: int = 2) -> float:
     """CATALOG.md's rounding: half up on the decimal text of the number (2.675 → 2.68),
-    never banker's rounding."""
+    never banker's rounding. A number too large to have decimals is returned as it is;
+    a non-finite one (only ever an input being reported as invalid) too."""
+    if not -1e15 < value < 1e15:  # also false for NaN
+        return value
     scaled = value * 10**digits
     if abs(scaled - round(scaled)) < 1e-6:  # already on the grid: the common case
         return round(value, digits)
@@ -92,3 +95,17 @@ def as_received(value: Any) -> Any:
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return repr(value)
+
+
+def rejected_value(value: Any, limit: int = 200) -> Any:
+    """An input being reported as invalid, as strict JSON: a non-finite number as its
+    text (``"nan"``, ``"inf"``), a long text shortened (the log keeps the whole case)."""
+    if type(value) is float and value - value != 0:  # inf - inf and nan - nan are nan
+        return repr(value)
+    if isinstance(value, str) and len(value) > limit:
+        return value[:limit] + f"… ({len(value):,} characters)"
+    if isinstance(value, dict):
+        return {str(key): rejected_value(item, limit) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [rejected_value(item, limit) for item in value]
+    return value

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import threading
 import time
 import uuid
@@ -30,9 +31,9 @@ from cscore.calendar import (
 from cscore.calendar.version import calendar_version
 from cscore.derived import validate_derived
 from cscore.engine import Engine, RulesetClosed
-from cscore.errors import CaseError, PluginError, did_you_mean
+from cscore.errors import CaseError, PluginError, StoreError, did_you_mean, escape_controls
 from cscore.industry import IndustrySpec, RulePack
-from cscore.jsonvalues import as_received, to_json, to_json_dict
+from cscore.jsonvalues import as_received, rejected_value, to_json, to_json_dict
 from cscore.language.functions import EvalContext, FunctionSpec
 from cscore.models.case import ANNOTATION_KEYS, Case
 from cscore.models.decision import Decision, TraceEntry
@@ -87,6 +88,12 @@ class Kernel:
         ``reload_interval`` seconds); a broken edit keeps the last good rules serving.
     :param clock: what "now" is for a case without ``as_of`` (default
         :func:`system_clock`); a replay fixes it to the logged instant.
+    :param on_log_failure: when the decision cannot be logged (another writer holds the
+        log longer than ``log_busy_timeout`` seconds, a full disk): ``"warn"`` (default)
+        returns the decision with a warning saying it was not logged; ``"raise"`` raises
+        :class:`StoreError` carrying the decision as ``.decision``.
+    :param log_retention: delete logged decisions older than this (``"30d"`` or a
+        timedelta); default ``$CSCORE_DB_RETENTION``, else keep everything.
     """
 
     def __init__(
@@ -100,7 +107,13 @@ class Kernel:
         auto_reload: bool = False,
         reload_interval: float = 1.0,
         clock: Callable[[], dt.datetime] | None = None,
+        on_log_failure: str = "warn",
+        log_busy_timeout: float = 0.5,
+        log_retention: str | dt.timedelta | None = None,
     ) -> None:
+        if on_log_failure not in ("warn", "raise"):
+            raise ValueError(f"on_log_failure must be 'warn' or 'raise', not {on_log_failure!r}")
+        self.on_log_failure = on_log_failure
         self.pm: PluginManager = make_plugin_manager(plugins, load_entrypoints)
         self.industries = self._collect_industries()
         self.packs = self._collect_packs()
@@ -140,7 +153,8 @@ class Kernel:
             sets = [
                 item for plugin, item in sorted(found, key=lambda c: c[0] not in DEFAULT_PLUGINS)
             ]
-            self.store = DecisionStore(db, sets)
+            retention = log_retention or os.environ.get("CSCORE_DB_RETENTION") or None
+            self.store = DecisionStore(db, sets, busy_timeout=log_busy_timeout, retention=retention)
         self.auto_reload = auto_reload
         self.reload_interval = reload_interval
         self._last_check = time.monotonic()
@@ -203,7 +217,9 @@ class Kernel:
         }
         if rules_dir is not None:
             base = Path(rules_dir)
-            label = str(rules_dir).rstrip("/\\") or "."
+            # The folder's own name, not its path: a trace must not show the server's
+            # directories to whoever reads the decision.
+            label = base.resolve().name or "rules"
             for key in packs:
                 if (base / key).is_dir():
                     packs[key] = RuleRoot(base / key, f"{label}/{key}", key)
@@ -226,7 +242,7 @@ class Kernel:
         warnings: list[str] = []
         extra = [key for key in parsed.ignored_keys if key not in ANNOTATION_KEYS]
         if extra:
-            warnings.append(f"case keys ignored: {', '.join(extra)}")
+            warnings.append(f"case keys ignored: {escape_controls(', '.join(extra))}")
         warnings.extend(unknown_fact_warnings(industry.facts_model, parsed.facts))
         if self.last_reload is not None and not self.last_reload.ok:
             warnings.extend(
@@ -393,16 +409,15 @@ class Kernel:
             fields.setdefault(field, problem["msg"])
             values.setdefault(field, problem.get("input"))
         invalid = sorted(fields)
-        model = industry.facts_model
         trace = [
             TraceEntry.build(
                 rule=rule_id,
                 name=rule_name,
                 kind=kind,
                 ruleset=f"{industry.key}.facts",
-                source=f"{model.__module__}.{model.__qualname__}",
+                source=f"{industry.key} facts",  # no internal class names in a decision
                 set_values={"decision": INVALID_INPUT, "invalid_fields": [field]},
-                matched={field: to_json(as_received(values[field]))},
+                matched={field: to_json(rejected_value(as_received(values[field])))},
                 overridden=[],
                 overrides={},
                 message=f"{field}: {fields[field]}",
@@ -433,13 +448,34 @@ class Kernel:
         masker: Masker | None = None,
     ) -> None:
         if self.store is not None:
-            facts = as_received(parsed.facts)
-            envelope = {
-                "id": parsed.id,
-                "industry": parsed.industry,
-                "kinds": list(parsed.kinds) if parsed.kinds else None,
-                "facts": masker.facts(facts) if masker is not None else facts,
-            }
+            self._log(parsed, decision, started, as_of, masker)
+        # One pluggy call per observer: one failing must not keep the others from it.
+        for plugin, observe in each_implementation(self.pm, "decision_made"):
+            try:
+                observe(case=parsed, decision=decision)
+            except Exception:  # observers never cost the host its decision
+                logger.exception("decision_made observer %r failed", plugin)
+
+    def _log(
+        self,
+        parsed: Case,
+        decision: Decision,
+        started: float,
+        as_of: dt.datetime,
+        masker: Masker | None,
+    ) -> None:
+        """Record the decision: facts it reported as ignored are not stored, personal
+        ones are masked; a log that cannot be written warns or raises, as configured."""
+        known = self.industries[decision.industry].facts_model.model_fields
+        facts = as_received({k: v for k, v in parsed.facts.items() if k in known})
+        envelope = {
+            "id": parsed.id,
+            "industry": parsed.industry,
+            "kinds": list(parsed.kinds) if parsed.kinds else None,
+            "facts": masker.facts(facts) if masker is not None else facts,
+        }
+        assert self.store is not None
+        try:
             self.store.record(
                 envelope,
                 decision,
@@ -449,12 +485,12 @@ class Kernel:
                 calendar_version=self.calendar_version,
                 rule_files=self._snapshot(decision.rules_version),
             )
-        # One pluggy call per observer: one failing must not keep the others from it.
-        for plugin, observe in each_implementation(self.pm, "decision_made"):
-            try:
-                observe(case=parsed, decision=decision)
-            except Exception:  # observers never cost the host its decision
-                logger.exception("decision_made observer %r failed", plugin)
+        except StoreError as exc:
+            if self.on_log_failure == "raise":
+                exc.decision = decision  # the host still has the answer to give
+                raise
+            logger.warning("%s", exc)
+            decision.warnings.append(str(exc))
 
     @property
     def calendar_version(self) -> str:
@@ -506,7 +542,7 @@ def _calendar_data(rules_dir: str | Path | None) -> CalendarData:
     if rules_dir is not None:
         own = Path(rules_dir) / "calendar"
         if own.resolve() != dirs[0].path.resolve():
-            label = str(rules_dir).rstrip("/\\") or "."
+            label = Path(rules_dir).resolve().name or "rules"  # no server paths shown
             dirs.append(CalendarDir(own, f"{label}/calendar"))
     return CalendarData(dirs)
 

@@ -20,6 +20,7 @@ from cscore.cli.plugins import functions, plugins
 from cscore.cli.rules import rules
 from cscore.errors import CscoreError
 from cscore.plugins import make_plugin_manager
+from cscore.store import default_db_path
 
 
 class Settings:
@@ -64,9 +65,9 @@ class _Group(click.Group):
 @click.option(
     "--db",
     envvar="CSCORE_DB",
-    default="cscore.db",
-    show_default=True,
-    help="Decision log (SQLite) [env CSCORE_DB].",
+    default=lambda: str(default_db_path()),
+    show_default="$XDG_DATA_HOME/cscore/decisions.db, else ~/.local/share/cscore/decisions.db",
+    help="Decision log (SQLite) that `evaluate` writes and `decisions` reads [env CSCORE_DB].",
 )
 @click.pass_context
 def cli(ctx: click.Context, rules_dir: str | None, db: str) -> None:

@@ -7,7 +7,8 @@ from typing import Any
 
 import click
 
-from cscore.store import DecisionStore
+from cscore.errors import StoreError
+from cscore.store import DecisionStore, parse_age
 
 
 @click.group()
@@ -22,7 +23,11 @@ def decisions() -> None:
 @click.pass_obj
 def list_decisions(settings: Any, limit: int, case_id: str | None, industry: str | None) -> None:
     """List logged decisions, newest first: id, time, case, and each kind's decision."""
-    store = DecisionStore(settings.db)
+    try:
+        store = DecisionStore(settings.db, read_only=True)  # reading never creates a log
+    except StoreError as exc:
+        click.echo(f"no decisions logged: {exc}")
+        return
     try:
         rows = store.list_decisions(limit=limit, case_id=case_id, industry=industry)
     finally:
@@ -49,7 +54,7 @@ def _headline(outcome: dict[str, Any]) -> str:
 @click.pass_obj
 def show(settings: Any, decision_id: int) -> None:
     """Show one logged decision: the case as received and the decision as answered."""
-    store = DecisionStore(settings.db)
+    store = DecisionStore(settings.db, read_only=True)
     try:
         record = store.get_decision(decision_id)
     finally:
@@ -88,3 +93,33 @@ def replay(settings: Any, decision_id: int, current: bool) -> None:
     for difference in result.differences:
         click.echo(f"  {difference}")
     raise SystemExit(1)
+
+
+@decisions.command("prune")
+@click.option(
+    "--older-than",
+    required=True,
+    metavar="AGE",
+    help="Delete decisions logged longer ago than this: 30d, 12h, 90m, 4w.",
+)
+@click.pass_obj
+def prune(settings: Any, older_than: str) -> None:
+    """Delete old decisions (with their rule hits) from the log.
+
+    A kernel can prune by itself: set CSCORE_DB_RETENTION=30d (or Kernel(log_retention=...)).
+    """
+    try:
+        parse_age(older_than)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--older-than") from None
+    store = DecisionStore(settings.db, read_only=True)  # a missing log: say so, create nothing
+    store.close()
+    store = DecisionStore(settings.db)
+    try:
+        removed = store.prune(older_than)
+        left = store.count()
+    finally:
+        store.close()
+    click.echo(
+        f"pruned {removed} decisions older than {older_than} from {settings.db}; {left} left"
+    )

@@ -12,7 +12,7 @@ from cscore.cli.explain import explain
 
 
 @click.command()
-@click.argument("case_file", type=click.File("r", encoding="utf-8"), metavar="CASE.json|-")
+@click.argument("case_file", type=click.File("rb"), metavar="CASE.json|-")
 @click.option("--explain", "as_text", is_flag=True, help="Print the reasons for a person.")
 @click.option("--no-log", is_flag=True, help="Do not record the decision in the log.")
 @click.pass_obj
@@ -21,9 +21,9 @@ def evaluate(settings: Any, case_file: Any, as_text: bool, no_log: bool) -> None
 
     Prints the decision as JSON (DESIGN.md §2.2); with --explain, which rules fired,
     from which file and line, and the values they matched. The decision is recorded
-    in the decision log unless --no-log is given.
+    in the decision log (--db) unless --no-log is given.
     """
-    text = case_file.read()
+    text = case_file.read()  # bytes: the kernel answers a non-UTF-8 file with one line
     kernel = settings.kernel(log=not no_log)
     decision = kernel.evaluate(text)
     if as_text:

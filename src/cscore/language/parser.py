@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from cscore.boundary import MAX_EXPRESSION_CHARS, MAX_EXPRESSION_DEPTH, MAX_NUMBER_CHARS
 from cscore.language.ast import (
     Arith,
     BoolOp,
@@ -137,6 +138,10 @@ def parse(source: str) -> Node:
     """Parse one expression; raise :class:`ExpressionError` pointing at the problem."""
     if not source or not source.strip():
         raise ExpressionError("empty expression", 0)
+    if len(source) > MAX_EXPRESSION_CHARS:
+        raise ExpressionError(
+            f"expression of {len(source):,} characters; at most {MAX_EXPRESSION_CHARS:,}", 0
+        )
     return _Parser(tokenize(source)).parse()
 
 
@@ -144,6 +149,13 @@ class _Parser:
     def __init__(self, tokens: list[Token]) -> None:
         self.tokens = tokens
         self.index = 0
+        self.depth = 0  # nested groups, lists, calls and prefix operators
+
+    def nest(self, token: Token) -> None:
+        """Bound the recursion of the parser (and of the checker and compiler after it)."""
+        self.depth += 1
+        if self.depth > MAX_EXPRESSION_DEPTH:
+            raise ExpressionError(f"nested deeper than {MAX_EXPRESSION_DEPTH} levels", token.pos)
 
     @property
     def current(self) -> Token:
@@ -195,7 +207,10 @@ class _Parser:
     def parse_not(self) -> Node:
         token = self.accept("not")
         if token is not None:
-            return Unary(token.pos, "not", self.parse_not())
+            self.nest(token)
+            node = Unary(token.pos, "not", self.parse_not())
+            self.depth -= 1
+            return node
         return self.parse_compare()
 
     def parse_compare(self) -> Node:
@@ -219,22 +234,30 @@ class _Parser:
 
     def parse_sum(self) -> Node:
         node = self.parse_product()
+        depth = self.depth
         while self.current.kind == "op" and self.current.text in ("+", "-"):
             op = self.advance()
+            self.nest(op)  # a chain of operators is a tree as deep as it is long
             node = Arith(op.pos, op.text, node, self.parse_product())
+        self.depth = depth
         return node
 
     def parse_product(self) -> Node:
         node = self.parse_unary()
+        depth = self.depth
         while self.current.kind == "op" and self.current.text in ("*", "/"):
             op = self.advance()
+            self.nest(op)
             node = Arith(op.pos, op.text, node, self.parse_unary())
+        self.depth = depth
         return node
 
     def parse_unary(self) -> Node:
         token = self.accept("-")
         if token is not None:
+            self.nest(token)
             operand = self.parse_unary()
+            self.depth -= 1
             if isinstance(operand, Literal) and isinstance(operand.value, int | float):
                 return Literal(token.pos, -operand.value)
             return Unary(token.pos, "-", operand)
@@ -243,6 +266,11 @@ class _Parser:
     def parse_atom(self) -> Node:
         token = self.advance()
         if token.kind == "number":
+            if len(token.text) > MAX_NUMBER_CHARS:
+                raise ExpressionError(
+                    f"a number of {len(token.text):,} digits; at most {MAX_NUMBER_CHARS}",
+                    token.pos,
+                )
             value: int | float = float(token.text) if "." in token.text else int(token.text)
             return Literal(token.pos, value)
         if token.kind == "string":
@@ -251,14 +279,22 @@ class _Parser:
             return Literal(token.pos, {"true": True, "false": False, "null": None}[token.text])
         if token.kind == "name":
             if self.accept("("):
-                return Call(token.pos, token.text, self.parse_args())
+                self.nest(token)
+                call = Call(token.pos, token.text, self.parse_args())
+                self.depth -= 1
+                return call
             return Name(token.pos, token.text)
         if token.kind == "op" and token.text == "(":
+            self.nest(token)
             node = self.parse_or()
             self.expect(")", "to close '('")
+            self.depth -= 1
             return node
         if token.kind == "op" and token.text == "[":
-            return ListExpr(token.pos, self.parse_items("]", "to close the list"))
+            self.nest(token)
+            items = ListExpr(token.pos, self.parse_items("]", "to close the list"))
+            self.depth -= 1
+            return items
         found = token.text or "end of expression"
         raise ExpressionError(f"expected a value, found '{found}'", token.pos)
 

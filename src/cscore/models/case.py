@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from cscore.boundary import envelope
 from cscore.errors import CaseError
 from cscore.models.construct import construct
 
@@ -33,20 +33,11 @@ class Case(BaseModel):
         """Parse a dict, a JSON text or bytes; raise :class:`CaseError` naming the field."""
         if isinstance(raw, Case):
             return raw
-        if isinstance(raw, bytes | bytearray):
-            try:
-                raw = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise CaseError("case", f"is not UTF-8 text ({exc.reason})") from None
-        if isinstance(raw, str):
-            try:
-                raw = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                raise CaseError(
-                    "case", f"is not valid JSON: line {exc.lineno} column {exc.colno}: {exc.msg}"
-                ) from None
+        if isinstance(raw, str | bytes | bytearray):
+            raw = envelope.parse_text(raw)
         if not isinstance(raw, Mapping):
             raise CaseError("case", f"must be a JSON object, got {_json_kind(raw)}")
+        envelope.check_values(raw)
         return cls._from_mapping(raw)
 
     @classmethod

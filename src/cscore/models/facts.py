@@ -13,22 +13,42 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
+from cscore.boundary import MAX_COUNT, MAX_DATE, MAX_MONEY, MIN_DATE
 from cscore.calendar import HostCalendar, to_china_time
 from cscore.language.types import MONEY
 from cscore.privacy import Personal
+
+
+def _in_range(day: dt.date) -> None:
+    """Dates the calendar and the rules' arithmetic can count with (cscore.boundary)."""
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise ValueError(
+            f"{day.isoformat()} is outside the dates cscore counts with "
+            f"({MIN_DATE.isoformat()} to {MAX_DATE.isoformat()})"
+        )
 
 
 def _parse_day(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         raise ValueError("expected a date YYYY-MM-DD, got a timestamp")
     if isinstance(value, dt.date):
+        _in_range(value)
         return value
     if isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value)
         except ValueError:
             raise ValueError(f"expected a date YYYY-MM-DD, got {value!r}") from None
+        _in_range(day)
+        return day
     raise ValueError(f"expected a date YYYY-MM-DD, got {type(value).__name__}")
+
+
+def _china_time(value: dt.datetime) -> dt.datetime:
+    """COMMON-CAL-001 within the dates cscore counts with: 9999-12-31T23:59-01:00 would
+    leave the years Python can represent when moved to +08:00."""
+    _in_range(value.date())
+    return to_china_time(value)
 
 
 def _parse_timestamp(value: Any) -> Any:
@@ -45,12 +65,14 @@ def _parse_timestamp(value: Any) -> Any:
 
 
 Day = Annotated[dt.date, BeforeValidator(_parse_day)]
-Timestamp = Annotated[dt.datetime, BeforeValidator(_parse_timestamp), AfterValidator(to_china_time)]
-# The language type in the metadata makes rule files see these facts as money (rounded
-# to 2 decimals when a decision shows them), not as plain numbers.
-Money = Annotated[float, Strict(), Field(ge=0), MONEY]
-Amount = Annotated[float, Strict()]
-Count = Annotated[int, Strict(), Field(ge=0)]
+Timestamp = Annotated[dt.datetime, BeforeValidator(_parse_timestamp), AfterValidator(_china_time)]
+# Finite and bounded: NaN, ±inf and 1e308 are impossible amounts (invalid_input), and
+# every accepted value survives the arithmetic of a rule and rounding to cents. The
+# language type in the metadata makes rule files see money facts as money (rounded to 2
+# decimals when a decision shows them), not as plain numbers.
+Money = Annotated[float, Strict(), Field(ge=0, le=MAX_MONEY, allow_inf_nan=False), MONEY]
+Amount = Annotated[float, Strict(), Field(ge=-MAX_MONEY, le=MAX_MONEY, allow_inf_nan=False)]
+Count = Annotated[int, Strict(), Field(ge=0, le=MAX_COUNT)]
 Flag = Annotated[bool, Strict()]
 Text = Annotated[str, Strict()]
 # Personal data (cscore.privacy): informational, never read by rules, masked wherever

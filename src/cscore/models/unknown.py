@@ -15,12 +15,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from cscore.errors import did_you_mean
+from cscore.boundary import MAX_SUGGESTIONS
+from cscore.errors import did_you_mean, escape_controls
 
-# Suggestions cost a fuzzy search each: only the first few unknown keys get one, so a
-# case with thousands of stray keys costs no more than one with a handful.
-SUGGESTION_LIMIT = 10
-LISTED_LIMIT = 20
+# Suggestions cost a fuzzy search each (~1 ms): only the first few unknown keys are named
+# (with a suggestion), the rest counted, so a case with many stray keys stays cheap.
+LISTED_LIMIT = MAX_SUGGESTIONS
 
 
 def unknown_fact_warnings(model: type[BaseModel], facts: Mapping[str, Any]) -> list[str]:
@@ -30,8 +30,8 @@ def unknown_fact_warnings(model: type[BaseModel], facts: Mapping[str, Any]) -> l
     for path, name, known in _unknown(model, facts, ""):
         found += 1
         if found <= LISTED_LIMIT:
-            hint = did_you_mean(name, known) if found <= SUGGESTION_LIMIT else ""
-            warnings.append(f"unknown fact '{path}' ignored{hint}")
+            hint = did_you_mean(name, known) if found <= MAX_SUGGESTIONS else ""
+            warnings.append(f"unknown fact '{escape_controls(path)}' ignored{hint}")
     if found > LISTED_LIMIT:
         warnings.append(f"{found - LISTED_LIMIT} more unknown facts ignored")
     return warnings

@@ -21,13 +21,18 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from pathlib import Path
+from typing import Any
 
+from cscore.boundary import rulefiles
 from cscore.errors import RuleFileError, did_you_mean
 from cscore.rulebook.model import HIT_POLICIES, KeySpec, RuleFile, RuleSpec, SetSpec, Where
 
 DIRECTIVES = ("hit", "kinds", "values", "title", "owner", "source", "note")
 _OPERATORS = ("not in ", "in ", "<=", ">=", "!=", "==", "<", ">")
+# What float() would read as a number, non-finite words included (nan, -Infinity).
+_NUMBERISH = re.compile(r"\s*[-+]?(\d|\.\d|nan|inf)[\w.+-]*\s*", re.IGNORECASE)
 
 
 def read_decision_table(file: Path, display: str) -> RuleFile:
@@ -38,6 +43,7 @@ def read_decision_table(file: Path, display: str) -> RuleFile:
         raise RuleFileError(display, None, f"cannot be read: {exc.strerror}") from None
     except UnicodeDecodeError as exc:
         raise RuleFileError(display, None, f"is not UTF-8 text ({exc.reason})") from None
+    rulefiles.check_size(raw, display)
     lines = text.splitlines()
     settings: dict[str, tuple[str, int]] = {}
     first_row = 0
@@ -64,6 +70,24 @@ def read_decision_table(file: Path, display: str) -> RuleFile:
         kinds = tuple(k.strip() for k in settings["kinds"][0].split(",") if k.strip())
     intermediate = {v.strip() for v in settings.get("values", ("", 0))[0].split(",") if v.strip()}
     reader = csv.reader(io.StringIO("\n".join(lines[first_row - 1 :])))
+    try:
+        return _read_rows(reader, display, first_row, file, raw, settings, hit, kinds, intermediate)
+    except csv.Error as exc:  # a cell past csv's field limit, a stray NUL
+        at = first_row + reader.line_num - 1
+        raise RuleFileError(display, at, f"CSV error: {exc}") from None
+
+
+def _read_rows(
+    reader: Any,
+    display: str,
+    first_row: int,
+    file: Path,
+    raw: bytes,
+    settings: dict[str, tuple[str, int]],
+    hit: str,
+    kinds: tuple[str, ...] | None,
+    intermediate: set[str],
+) -> RuleFile:
     header = [cell.strip() for cell in next(reader)]
     columns = [_column(name, index, display, first_row) for index, name in enumerate(header)]
     if "id" not in [c[0] for c in columns]:
@@ -132,6 +156,9 @@ def _row_rule(columns: list[tuple[str, str]], row: list[str], path: str, line: i
                 if test:
                     tests.append(test)
         elif kind == "set" and cell:
+            problem = rulefiles.number_problem(cell) if _NUMBERISH.fullmatch(cell) else None
+            if problem:
+                raise RuleFileError(path, line, f"set {name}: {problem}", values["id"] or None)
             sets.append(SetSpec(name, _cell_value(cell), where))
     if not values["id"]:
         raise RuleFileError(path, line, "every row needs an id (the catalog id)")

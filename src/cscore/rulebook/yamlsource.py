@@ -17,6 +17,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 
+from cscore.boundary import rulefiles
 from cscore.errors import RuleFileError
 
 
@@ -32,10 +33,12 @@ def read_yaml(file: Path, display: str) -> tuple[Any, str]:
         raw = file.read_bytes()
     except OSError as exc:
         raise RuleFileError(display, None, f"cannot be read: {exc.strerror}") from None
+    rulefiles.check_size(raw, display)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise RuleFileError(display, None, f"is not UTF-8 text ({exc.reason})") from None
+    rulefiles.scan_yaml(text, display)
     try:
         data = _yaml().load(text)
     except MarkedYAMLError as exc:
@@ -45,6 +48,8 @@ def read_yaml(file: Path, display: str) -> tuple[Any, str]:
         raise RuleFileError(display, line, f"YAML error: {problem}") from None
     except YAMLError as exc:
         raise RuleFileError(display, None, f"YAML error: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # what the scan above did not foresee
+        raise RuleFileError(display, None, f"YAML cannot be loaded: {exc}") from None
     return data, hashlib.sha256(raw).hexdigest()
 
 

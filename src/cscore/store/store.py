@@ -3,12 +3,18 @@
 One connection per store, guarded by a lock (sqlite3 objects must not be used by two
 threads at once), WAL so readers (``cscore decisions list``) never block the writer,
 and one transaction per decision.
+
+The file is created owner-only (0600: it holds customers' cases), readers open it
+read-only and never create it, a writer waits at most ``busy_timeout`` seconds for
+another writer's lock, and ``retention`` deletes decisions older than that age.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import re
 import sqlite3
 import threading
 from collections.abc import Iterable
@@ -42,17 +48,74 @@ _INSERT_FILE = "INSERT OR IGNORE INTO rule_files (sha256, path, text) VALUES (?,
 _INSERT_SET = "INSERT OR IGNORE INTO rule_file_sets (id, files) VALUES (?, ?)"
 
 
+# Retention is checked at opening and then once every this many decisions.
+PRUNE_EVERY = 1_000
+_AGE = re.compile(r"^\s*(\d+)\s*([dhmw])\s*$")
+_AGE_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def default_db_path() -> Path:
+    """Where the log is when no path is given: ``$CSCORE_DB``, else the user's data
+    folder (``$XDG_DATA_HOME/cscore/decisions.db``, ``~/.local/share/cscore/…``) —
+    never the folder a command happens to run in."""
+    explicit = os.environ.get("CSCORE_DB")
+    if explicit:
+        return Path(explicit)
+    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data) / "cscore" / "decisions.db"
+
+
+def parse_age(text: str | dt.timedelta) -> dt.timedelta:
+    """``"30d"``, ``"12h"``, ``"90m"``, ``"4w"`` as a time span; ValueError otherwise."""
+    if isinstance(text, dt.timedelta):
+        return text
+    match = _AGE.match(text)
+    if match is None:
+        raise ValueError(f"age {text!r} is not like 30d, 12h, 90m or 4w")
+    return dt.timedelta(**{_AGE_UNITS[match.group(2)]: int(match.group(1))})
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+def _create_private(path: Path) -> None:
+    """Create the file 0600 before SQLite opens it (SQLite gives its -wal and -shm files
+    the database's permissions); an existing file is left as it is."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
 class DecisionStore:
-    def __init__(self, path: str | Path, migration_sets: Iterable[Migrations] = ()) -> None:
+    """The log at ``path``. ``read_only``: open an existing log for reading (a missing
+    file is a StoreError, never created); ``busy_timeout``: seconds to wait for another
+    writer; ``retention``: delete decisions older than this (a timedelta or ``"30d"``)."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        migration_sets: Iterable[Migrations] = (),
+        *,
+        read_only: bool = False,
+        busy_timeout: float = 0.5,
+        retention: str | dt.timedelta | None = None,
+    ) -> None:
         self.path = str(path)
+        self.read_only = read_only
+        self.retention = parse_age(retention) if retention is not None else None
+        self._since_prune = 0
+        self._lock = threading.Lock()
+        self._stored_sets: set[str] = set()  # rule file sets known to be in the file
+        if read_only:
+            self._open_read_only()
+            return
         try:
             if self.path != ":memory:":
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(self.path, check_same_thread=False)
+                _create_private(Path(self.path))
+            connection = sqlite3.connect(self.path, check_same_thread=False, timeout=busy_timeout)
             self.db = Database(connection)
             if self.path != ":memory:":
                 self.db.enable_wal()
@@ -64,8 +127,19 @@ class DecisionStore:
                 migrations.apply(self.db)
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open the decision log {self.path}: {exc}") from None
-        self._lock = threading.Lock()
-        self._stored_sets: set[str] = set()  # rule file sets known to be in the file
+        if self.retention is not None:
+            self._prune_quietly()
+
+    def _open_read_only(self) -> None:
+        if self.path == ":memory:" or not Path(self.path).is_file():
+            raise StoreError(f"no decision log at {self.path}")
+        try:
+            uri = f"{Path(self.path).resolve().as_uri()}?mode=ro"
+            connection = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=2.0)
+            self.db = Database(connection)
+            self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot read the decision log {self.path}: {exc}") from None
 
     def record(
         self,
@@ -132,6 +206,9 @@ class DecisionStore:
                 raise StoreError(f"decision not logged ({self.path}): {exc}") from None
             if new_set:
                 self._stored_sets.add(rule_files.id)  # type: ignore[union-attr]
+            self._since_prune += 1
+        if self.retention is not None and self._since_prune >= PRUNE_EVERY:
+            self._prune_quietly()
         assert decision_id is not None  # every INSERT sets it
         return int(decision_id)
 
@@ -185,6 +262,40 @@ class DecisionStore:
             "rules_version": row[6],
             "rule_files": [{**ref, "text": texts.get(ref["sha256"])} for ref in refs],
         }
+
+    def prune(self, older_than: str | dt.timedelta) -> int:
+        """Delete the decisions logged more than ``older_than`` ago, their rule hits, and
+        cases left without a decision, in one transaction; how many decisions went."""
+        cutoff = dt.datetime.now(CHINA_TZ) - parse_age(older_than)
+        stamp = cutoff.isoformat(timespec="seconds")  # same +08:00 text as decided_at
+        with self._lock:
+            self._since_prune = 0
+            try:
+                with self.db.atomic():
+                    row = self.db.execute(
+                        "SELECT max(id), count(*) FROM decisions WHERE decided_at < ?", [stamp]
+                    ).fetchone()
+                    if not row[1]:
+                        return 0
+                    # Ids grow with time, so "older" is a range of ids (the primary keys).
+                    self.db.execute("DELETE FROM rule_hits WHERE decision_id <= ?", [row[0]])
+                    self.db.execute("DELETE FROM decisions WHERE id <= ?", [row[0]])
+                    self.db.execute(
+                        "DELETE FROM cases WHERE last_seen < ? AND case_id NOT IN "
+                        "(SELECT case_id FROM decisions)",
+                        [stamp],
+                    )
+            except sqlite3.Error as exc:
+                raise StoreError(f"decisions not pruned ({self.path}): {exc}") from None
+        return int(row[1])
+
+    def _prune_quietly(self) -> None:
+        """Retention runs beside logging: a busy log is pruned next time instead."""
+        assert self.retention is not None
+        try:
+            self.prune(self.retention)
+        except StoreError:
+            self._since_prune = 0
 
     def list_decisions(
         self, limit: int = 20, case_id: str | None = None, industry: str | None = None
