@@ -16,6 +16,7 @@ from cscore.language.types import (
     DURATION,
     INTEGER,
     NUMBER,
+    SCHEDULE,
     STRING,
 )
 
@@ -54,12 +55,22 @@ FUNCTIONS = [
     ),
     FunctionSpec(
         "add_working_hours",
-        lambda ctx, ts, hours: ctx.calendar.add_working_hours(ts, hours),
-        (DATETIME, NUMBER),
+        lambda ctx, ts, hours, schedule=None: ctx.calendar.add_working_hours(ts, hours, schedule),
+        (DATETIME, NUMBER, SCHEDULE),
         DATETIME,
-        "COMMON-CAL-007: N working hours later (09:00–18:00 on working days)",
+        "COMMON-CAL-007: N working hours later (09:00–18:00 on working days, or the hours "
+        "of a schedule the rule file names)",
+        optional=1,
         rule="COMMON-CAL-007",
-        rule_name="工作时间 09:00–18:00",
+        rule_name="工作时间 (默认 09:00–18:00)",
+    ),
+    FunctionSpec(
+        "in_hours",
+        lambda ctx, ts, schedule=None: ctx.calendar.in_hours(ts, schedule),
+        (DATETIME, SCHEDULE),
+        BOOL,
+        "whether the time is inside working hours (09:00–18:00 on working days, or a schedule's)",
+        optional=1,
     ),
     FunctionSpec(
         "add_years",

@@ -94,6 +94,12 @@ def check_value(node: Node, scope: Scope, expected: Type | None = None) -> tuple
         node = _as_word(node, scope)
     checker = _Checker(scope, in_condition=False)
     checked, result = checker.check(node)
+    if result.name == "schedule":
+        raise ExpressionError(
+            "a schedule is not a value: use it in add_working_hours(t, n, schedule) "
+            "or in_hours(t, schedule)",
+            node.pos,
+        )
     if expected is not None and expected.name != "any":
         for branch in _branches(checked):  # each value an `if` may give must fit
             if branch is not checked:
