@@ -19,7 +19,9 @@ from cscore.rulebook.cases import load_cases, run_case
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
 _BLOCK = r"\s*```yaml\n(?P<body>.*?)```"
-_EXAMPLE = re.compile(r"<!-- example: (?P<name>\S+) (?P<industry>\w+)/(?P<kind>\w+) -->" + _BLOCK, re.S)
+_EXAMPLE = re.compile(
+    r"<!-- example: (?P<name>\S+) (?P<industry>\w+)/(?P<kind>\w+) -->" + _BLOCK, re.S
+)
 _CASES = re.compile(r"<!-- cases: (?P<name>\S+) -->" + _BLOCK, re.S)
 
 # Every language feature the guide teaches has an example that runs.

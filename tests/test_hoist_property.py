@@ -211,7 +211,9 @@ def test_hoisted_conditions_agree_with_interpreter(engine, source, seed):
         for facts in [{}, *(random_facts(rng) for _ in range(25))]:
             expected = interpreter_says(source, facts)
             got = engine_fires(loaded, compiled, facts)
-            assert got == expected, f"{source}\nfacts: {facts}\nengine {got}, interpreter {expected}"
+            assert got == expected, (
+                f"{source}\nfacts: {facts}\nengine {got}, interpreter {expected}"
+            )
     finally:
         loaded.close()
 

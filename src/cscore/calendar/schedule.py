@@ -7,6 +7,7 @@ break). A schedule is data; :func:`add_hours` moves a timestamp through it.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,8 +46,10 @@ class Schedule:
         return day.weekday() in self.days
 
     def describe(self) -> str:
-        days = self.days if isinstance(self.days, str) else ", ".join(
-            WEEKDAYS[d] for d in sorted(self.days)
+        days = (
+            self.days
+            if isinstance(self.days, str)
+            else ", ".join(WEEKDAYS[d] for d in sorted(self.days))
         )
         hours = ", ".join(f"{_clock(a)}-{_clock(b)}" for a, b in self.intervals)
         return f"{days} {hours}"
@@ -108,7 +111,7 @@ def _parse_hours(raw: object) -> tuple[tuple[timedelta, timedelta], ...]:
     if not intervals:
         raise ScheduleError("hours: give at least one time range")
     intervals.sort()
-    for (_, end), (start, _) in zip(intervals, intervals[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(intervals):
         if start < end:
             raise ScheduleError(f"hours: {_clock(start)} starts before {_clock(end)} ends")
     return tuple(intervals)

@@ -355,9 +355,7 @@ class _Assembler:
                     sets=(SetSpec(part.name, part.text, where),),
                 )
                 sets = [(part.name, part.value_node(), draft.condition_text, where)]
-                synthetic.append(
-                    _Draft(spec, draft.file, None, None, sets, origin=draft.spec.id)
-                )
+                synthetic.append(_Draft(spec, draft.file, None, None, sets, origin=draft.spec.id))
         return drafts + synthetic
 
     def check_set_keys(self, drafts: list[_Draft], keys: Mapping[str, KeySpec]) -> None:

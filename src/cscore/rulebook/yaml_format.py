@@ -144,7 +144,8 @@ class _Reader:
                 raise self.fail(line, f"schedule '{name}' has the name of a constant")
             if not isinstance(spec, dict) or "hours" not in spec:
                 raise self.fail(
-                    line, f'schedule \'{name}\' needs hours: {{days: working, hours: "09:00-18:00"}}'
+                    line,
+                    f"schedule '{name}' needs hours: {{days: working, hours: \"09:00-18:00\"}}",
                 )
             for option in spec:
                 if option not in SCHEDULE_KEYS:
@@ -157,9 +158,7 @@ class _Reader:
                 schedule = parse_schedule(name, plain(spec.get("days")), plain(spec["hours"]))
             except ScheduleError as exc:
                 option = "days" if str(exc).startswith("days") else "hours"
-                raise self.fail(
-                    key_line(spec, option, line), f"schedule '{name}': {exc}"
-                ) from None
+                raise self.fail(key_line(spec, option, line), f"schedule '{name}': {exc}") from None
             schedules[name] = ConstantSpec(name, schedule, self.where(line))
         return schedules
 
