@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
 
 from cscore.calendar.datafile import CalendarData
 from cscore.calendar.official import official_is_working_day
+from cscore.calendar.schedule import OFFICE_HOURS, Schedule, add_hours
 from cscore.calendar.statutory import PROVISIONAL_YEARS, provisional_year
 from cscore.calendar.year import CalendarYear
 
@@ -21,7 +22,7 @@ from cscore.calendar.year import CalendarYear
 # avoids depending on the system tz database (absent on slim containers / Windows).
 CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 
-# COMMON-CAL-007: working hours are 09:00–18:00 on working days.
+# COMMON-CAL-007: working hours are 09:00–18:00 on working days (OFFICE_HOURS).
 WORKDAY_START = time(9)
 WORKDAY_END = time(18)
 
@@ -190,35 +191,32 @@ class WorkCalendar:
             d = self.next_working_day(d)
         return d
 
-    def add_working_hours(self, ts: datetime, hours: float) -> datetime:
-        """COMMON-CAL-007: advance ``ts`` by ``hours`` of working time (09:00–18:00, working days).
+    def add_working_hours(
+        self, ts: datetime, hours: float, schedule: Schedule | None = None
+    ) -> datetime:
+        """COMMON-CAL-007: advance ``ts`` by ``hours`` of working time (09:00–18:00, working
+        days), or of a rule file's named ``schedule`` (calendar/schedule.py).
 
         Time outside working hours is not consumed; a clock started outside them starts
-        at the next 09:00 of a working day. A result landing exactly on 18:00 stays at
-        18:00 that day. Returns a +08:00-aware datetime; raises ``ValueError`` for
-        negative or non-finite ``hours``.
+        at the next opening (09:00 of a working day). A result landing exactly on the end
+        of the hours (18:00) stays there that day. Returns a +08:00-aware datetime;
+        raises ``ValueError`` for negative or non-finite ``hours``.
         """
         if not math.isfinite(hours) or hours < 0:
             raise ValueError(f"add_working_hours: hours must be a finite number >= 0, got {hours}")
-        remaining = timedelta(hours=hours)
         # Work on naive local wall time: with a fixed offset it is exact and cheaper.
-        cur = to_china_time(ts).replace(tzinfo=None)
-        day = cur.date()
-        while True:
-            if self.is_working_day(day):
-                opens = datetime.combine(day, WORKDAY_START)
-                closes = datetime.combine(day, WORKDAY_END)
-                if cur < opens:
-                    cur = opens
-                # "<=" so that what is left fitting exactly up to 18:00 ends at 18:00 and
-                # never rolls over to the next morning.
-                if cur <= closes:
-                    available = closes - cur
-                    if remaining <= available:
-                        return (cur + remaining).replace(tzinfo=CHINA_TZ)
-                    remaining -= available
-            day = self.next_working_day(day)
-            cur = datetime.combine(day, WORKDAY_START)
+        local = to_china_time(ts).replace(tzinfo=None)
+        end = add_hours(local, hours, schedule or OFFICE_HOURS, self.is_working_day)
+        return end.replace(tzinfo=CHINA_TZ)
+
+    def in_hours(self, ts: datetime, schedule: Schedule | None = None) -> bool:
+        """Whether ``ts`` falls inside the schedule's hours (the start included, the end not)."""
+        local = to_china_time(ts).replace(tzinfo=None)
+        chosen = schedule or OFFICE_HOURS
+        if not chosen.runs_on(local.date(), self.is_working_day):
+            return False
+        clock = local - datetime.combine(local.date(), time())
+        return any(begin <= clock < end for begin, end in chosen.intervals)
 
     def add_years(self, d: date, n: int) -> date:
         """COMMON-CAL-009: same month/day ``n`` years later; 29 Feb becomes 28 Feb if missing."""

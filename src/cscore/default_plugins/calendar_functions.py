@@ -18,6 +18,7 @@ from cscore.language.types import (
     DURATION,
     INTEGER,
     NUMBER,
+    SCHEDULE,
     STRING,
 )
 
@@ -52,10 +53,20 @@ FUNCTIONS = [
     ),
     FunctionSpec(
         "add_working_hours",
-        lambda ctx, ts, hours: ctx.calendar.add_working_hours(ts, hours),
-        (DATETIME, NUMBER),
+        lambda ctx, ts, hours, schedule=None: ctx.calendar.add_working_hours(ts, hours, schedule),
+        (DATETIME, NUMBER, SCHEDULE),
         DATETIME,
-        "N working hours later (09:00–18:00 on working days)",
+        "N working hours later (09:00–18:00 on working days, or the hours of a schedule "
+        "the rule file names)",
+        optional=1,
+    ),
+    FunctionSpec(
+        "in_hours",
+        lambda ctx, ts, schedule=None: ctx.calendar.in_hours(ts, schedule),
+        (DATETIME, SCHEDULE),
+        BOOL,
+        "whether the time is inside working hours (09:00–18:00 on working days, or a schedule's)",
+        optional=1,
     ),
     FunctionSpec(
         "add_years",

@@ -98,6 +98,15 @@ class ListOp(Node):
     value: Node | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class IfThen(Node):
+    """``if remote_area then 20 else 10``: one of two values, chosen by a test."""
+
+    test: Node
+    then: Node
+    otherwise: Node
+
+
 def walk(node: Node) -> Iterator[Node]:
     """Every node of the expression, the node itself included."""
     stack = [node]
@@ -118,6 +127,8 @@ def walk(node: Node) -> Iterator[Node]:
             stack.extend((current.source, current.test))
         elif isinstance(current, ListOp):
             stack.extend(n for n in (current.source, current.test, current.value) if n)
+        elif isinstance(current, IfThen):
+            stack.extend((current.test, current.then, current.otherwise))
 
 
 def names_in(node: Node) -> set[str]:
@@ -135,6 +146,8 @@ _ATOM = 8
 
 
 def _precedence(node: Node) -> int:
+    if isinstance(node, IfThen):
+        return 0  # binds loosest: inside anything else it is written in parentheses
     if isinstance(node, BoolOp):
         return _PRECEDENCE[node.op]
     if isinstance(node, Unary):
@@ -199,6 +212,11 @@ def render(node: Node) -> str:
         if node.value is not None:
             inner += f", {render(node.value)}"
         return f"{node.op}({inner})"
+    if isinstance(node, IfThen):  # `else if` chains need no parentheses
+        return (
+            f"if {_child(node.test, 1)} then {_child(node.then, 1)} "
+            f"else {_child(node.otherwise, 0)}"
+        )
     raise TypeError(f"not an expression node: {node!r}")
 
 

@@ -22,6 +22,7 @@ from cscore.language.ast import (
     Compare,
     Field,
     Filter,
+    IfThen,
     ListExpr,
     ListOp,
     Literal,
@@ -71,9 +72,13 @@ class Scope:
         return self.facts.get(name)
 
 
-def check_condition(node: Node, scope: Scope) -> Node:
-    """Check a ``when`` expression: it must be true/false and compile to durable_rules."""
-    checked, result = _Checker(scope, in_condition=True).check(node)
+def check_condition(node: Node, scope: Scope, computed: bool = False) -> Node:
+    """Check a ``when`` expression: it must be true/false and compile to durable_rules.
+
+    With ``computed``, function calls, list operations and ``if … then … else`` are
+    allowed too: the condition is then only for the interpreter (the assembler hoists
+    such parts into values of an earlier layer before it checks what the engine gets)."""
+    checked, result = _Checker(scope, in_condition=not computed).check(node)
     if isinstance(checked, Literal) and checked.symbol:
         raise _unknown(checked, scope)
     if result.name not in ("bool", "any"):
@@ -87,8 +92,18 @@ def check_value(node: Node, scope: Scope, expected: Type | None = None) -> tuple
     """Check a value a rule sets; ``expected`` is the declared type of its key, if any."""
     if expected is not None and expected.name == "string":
         node = _as_word(node, scope)
-    checked, result = _Checker(scope, in_condition=False).check(node)
+    checker = _Checker(scope, in_condition=False)
+    checked, result = checker.check(node)
+    if result.name == "schedule":
+        raise ExpressionError(
+            "a schedule is not a value: use it in add_working_hours(t, n, schedule) "
+            "or in_hours(t, schedule)",
+            node.pos,
+        )
     if expected is not None and expected.name != "any":
+        for branch in _branches(checked):  # each value an `if` may give must fit
+            if branch is not checked:
+                _require_fit(branch, checker.check(branch)[1], expected, scope, "this value")
         _require_fit(checked, result, expected, scope, "this value")
         if result.name == "null":
             return checked, expected
@@ -99,9 +114,19 @@ def check_value(node: Node, scope: Scope, expected: Type | None = None) -> tuple
     return checked, result
 
 
+def _branches(node: Node) -> list[Node]:
+    """The values an ``if … then … else`` chain can give (the node itself otherwise)."""
+    if isinstance(node, IfThen):
+        return [*_branches(node.then), *_branches(node.otherwise)]
+    return [node]
+
+
 def _as_word(node: Node, scope: Scope) -> Node:
     """Where text is expected, a bare word naming a non-text fact is that word:
     ``reason: misuse`` is the reason code even though ``misuse`` is also a yes/no fact."""
+    if isinstance(node, IfThen):
+        then, otherwise = _as_word(node.then, scope), _as_word(node.otherwise, scope)
+        return IfThen(node.pos, node.test, then, otherwise)
     if isinstance(node, Name) and "." not in node.path:
         known = scope.type_of(node.path)
         if known is not None and known.name not in ("string", "any"):
@@ -356,6 +381,32 @@ class _Checker:
 
     def _field(self, node: Field) -> tuple[Node, Type]:
         return node, ANY
+
+    def _ifthen(self, node: IfThen) -> tuple[Node, Type]:
+        test, test_type = self.check(node.test)
+        if isinstance(test, Literal) and test.symbol:
+            raise _unknown(test, self.scope)
+        if test_type.name not in ("bool", "any"):
+            raise ExpressionError(
+                f"the test after 'if' must be true or false, but this is a {test_type}", test.pos
+            )
+        then, then_type = self.check(node.then)
+        otherwise, else_type = self.check(node.otherwise)
+        result = unify(then_type, else_type)
+        if result is None:
+            raise ExpressionError(
+                f"'then' gives a {then_type} but 'else' a {else_type}: both must be of one kind",
+                node.pos,
+            )
+        if isinstance(test, Literal) and isinstance(test.value, bool):  # a constant test
+            return (then if test.value else otherwise), result
+        if self.in_condition:
+            raise ExpressionError(
+                "if … then … else cannot be used in a condition here: set it as a value in "
+                "an earlier rule and compare with that value",
+                node.pos,
+            )
+        return IfThen(node.pos, test, then, otherwise), result
 
     def _is_list_operation(self, node: Call) -> bool:
         if node.name not in LIST_OPERATIONS or not node.args:

@@ -22,6 +22,7 @@ from cscore.language.ast import (
     Call,
     Compare,
     Field,
+    IfThen,
     ListExpr,
     ListOp,
     Literal,
@@ -157,6 +158,9 @@ class Interpreter:
             return field_value(values, node.path)
         if isinstance(node, ListOp):
             return self._list_op(node, values)
+        if isinstance(node, IfThen):  # a test with a missing value is false: `else`
+            chosen = node.then if self.condition(node.test, values) else node.otherwise
+            return self.value(chosen, values)
         if isinstance(node, Compare | BoolOp):
             return self.condition(node, values)
         raise TypeError(f"cannot evaluate {node!r}")
@@ -269,10 +273,24 @@ def compile_value(node: Node, functions: Mapping[str, FunctionSpec]) -> Evaluato
         return lambda values, ctx: [item(values, ctx) for item in items]
     if isinstance(node, Call):
         return _compile_call(node, functions)
+    if isinstance(node, IfThen):
+        return _compile_if(node, functions)
     if isinstance(node, ListOp | Field):  # walks the items: the interpreter does it
         return lambda values, ctx: Interpreter(functions, ctx).value(node, values)
     # Comparisons and and/or/not inside a value are rare: use the interpreter's rules.
     return lambda values, ctx: Interpreter(functions, ctx).condition(node, values)
+
+
+def _compile_if(node: IfThen, functions: Mapping[str, FunctionSpec]) -> Evaluator:
+    test = node.test
+    then = compile_value(node.then, functions)
+    otherwise = compile_value(node.otherwise, functions)
+
+    def choose(values: Mapping[str, Any], ctx: EvalContext) -> Any:
+        holds = Interpreter(functions, ctx).condition(test, values)
+        return then(values, ctx) if holds else otherwise(values, ctx)
+
+    return choose
 
 
 def _compile_name(path: str) -> Evaluator:

@@ -3,7 +3,8 @@
 A hand-written recursive-descent parser: rule text is data, so it is parsed here and
 compiled; it is never handed to ``eval``. Grammar, loosest binding first::
 
-    expr     := and ("or" and)*
+    expr     := "if" expr "then" expr "else" expr | or
+    or       := and ("or" and)*
     and      := not ("and" not)*
     not      := "not" not | compare
     compare  := sum [("=="|"!="|"<"|"<="|">"|">="|"in"|"not" "in") sum | "is" ["not"] "null"]
@@ -27,6 +28,7 @@ from cscore.language.ast import (
     Call,
     Compare,
     Filter,
+    IfThen,
     ListExpr,
     Literal,
     Name,
@@ -84,7 +86,20 @@ _LOOKALIKES = {
     "／": "/",
 }
 
-_KEYWORDS = {"and", "or", "not", "in", "is", "true", "false", "null", "where"}
+_KEYWORDS = {
+    "and",
+    "or",
+    "not",
+    "in",
+    "is",
+    "true",
+    "false",
+    "null",
+    "where",
+    "if",
+    "then",
+    "else",
+}
 _COMPARISONS = {"==", "!=", "<", "<=", ">", ">="}
 _HINTS = {
     "=": "use == to compare",
@@ -181,13 +196,27 @@ class _Parser:
         return token
 
     def parse(self) -> Node:
-        node = self.parse_or()
+        node = self.parse_expr()
         if self.current.kind != "end":
             token = self.current
             hint = ""
             if token.kind in ("name", "string", "number"):
                 hint = " (missing 'and'/'or' or an operator?)"
             raise ExpressionError(f"unexpected '{token.text}'{hint}", token.pos)
+        return node
+
+    def parse_expr(self) -> Node:
+        """An expression, possibly ``if … then … else …`` (which binds loosest)."""
+        token = self.accept("if")
+        if token is None:
+            return self.parse_or()
+        self.nest(token)
+        test = self.parse_expr()
+        self.expect("then", "after the test of 'if'")
+        then = self.parse_expr()
+        self.expect("else", "after 'if … then …' (every 'if' needs an 'else')")
+        node = IfThen(token.pos, test, then, self.parse_expr())
+        self.depth -= 1
         return node
 
     def parse_or(self) -> Node:
@@ -286,7 +315,7 @@ class _Parser:
             return Name(token.pos, token.text)
         if token.kind == "op" and token.text == "(":
             self.nest(token)
-            node = self.parse_or()
+            node = self.parse_expr()
             self.expect(")", "to close '('")
             self.depth -= 1
             return node
@@ -296,6 +325,12 @@ class _Parser:
             self.depth -= 1
             return items
         found = token.text or "end of expression"
+        if token.kind == "keyword" and token.text == "if":
+            raise ExpressionError(
+                "put 'if … then … else …' in parentheses when it is part of a larger "
+                "expression: 1 + (if a then 2 else 3)",
+                token.pos,
+            )
         raise ExpressionError(f"expected a value, found '{found}'", token.pos)
 
     def parse_items(self, closer: str, context: str) -> tuple[Node, ...]:
@@ -303,7 +338,7 @@ class _Parser:
         if self.accept(closer):
             return ()
         while True:
-            items.append(self.parse_or())
+            items.append(self.parse_expr())
             if self.accept(closer):
                 return tuple(items)
             self.expect(",", f"or '{closer}' {context}")
@@ -314,10 +349,10 @@ class _Parser:
         if self.accept(")"):
             return ()
         while True:
-            arg = self.parse_or()
+            arg = self.parse_expr()
             where = self.accept("where")
             if where is not None:
-                arg = Filter(where.pos, arg, self.parse_or())
+                arg = Filter(where.pos, arg, self.parse_expr())
             args.append(arg)
             if self.accept(")"):
                 return tuple(args)

@@ -10,6 +10,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from cscore.calendar.schedule import Schedule
+
 
 @dataclass(frozen=True, slots=True)
 class Type:
@@ -44,6 +46,9 @@ STRING = Type("string")
 DATE = Type("date")
 DATETIME = Type("datetime")
 DURATION = Type("duration")
+# A named working-hour schedule (calendar/schedule.py): only an argument of the
+# working-hour functions, never a value a rule reports.
+SCHEDULE = Type("schedule")
 NULL = Type("null")
 ANY = Type("any")
 ANY_LIST = Type("list", item=ANY)
@@ -126,6 +131,8 @@ def type_of_value(value: object) -> Type:
         return DATE
     if isinstance(value, dt.timedelta):
         return DURATION
+    if isinstance(value, Schedule):
+        return SCHEDULE
     if isinstance(value, list | tuple):
         item: Type | None = None
         for element in value:

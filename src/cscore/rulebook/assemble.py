@@ -46,7 +46,16 @@ from cscore.language.types import ANY, STRING, Type, enum, list_of, unify
 from cscore.models.outcomes import DATA_OUTCOMES, merge_declared
 from cscore.rulebook.compiled import CompiledRule, CompiledRuleset, CompiledSet
 from cscore.rulebook.fanout import MAX_TESTS_PER_NODE, Chunks, chunk_tag
-from cscore.rulebook.model import NO_DEFAULT, ConstantSpec, KeySpec, RuleFile, RuleSpec, Where
+from cscore.rulebook.hoist import Hoister
+from cscore.rulebook.model import (
+    NO_DEFAULT,
+    ConstantSpec,
+    KeySpec,
+    RuleFile,
+    RuleSpec,
+    SetSpec,
+    Where,
+)
 from cscore.rulebook.rowgroups import row_groups
 from cscore.rulebook.yamlsource import line_offset
 
@@ -83,6 +92,12 @@ class _Draft:
     layer: int = 0
     written_names: frozenset[str] = frozenset()  # every name as written, before checking
     fact: str | None = None  # the fact a `requires` entry expanded into this rule checks
+    origin: str | None = None  # a hoisted value's rule: the rule whose condition held it
+
+    @property
+    def rule_id(self) -> str:
+        """The rule an error names: for a hoisted value, the rule that wrote it."""
+        return self.origin or self.spec.id
 
     def __post_init__(self) -> None:
         self.written_names = frozenset(_reads(self))
@@ -122,6 +137,7 @@ class _Assembler:
         drafts = [d for d in (self.parse_rule(spec, file) for spec, file in specs) if d]
         drafts = self.expand_data_rules(drafts)
         self.stop_on_errors()
+        drafts = self.hoist(drafts, keys, constants)
         for order, draft in enumerate(drafts):
             draft.order = order
         self.check_set_keys(drafts, keys)
@@ -309,6 +325,38 @@ class _Assembler:
                 )
         return expanded
 
+    def hoist(
+        self, drafts: list[_Draft], keys: dict[str, KeySpec], constants: Mapping[str, ConstantSpec]
+    ) -> list[_Draft]:
+        """Function calls, list operations and ``if`` in conditions become values that a
+        synthetic rule of an earlier layer sets (rulebook/hoist.py); hit ``unique``, so
+        they take no part in row groups or ties."""
+        hoister = Hoister(
+            constants,
+            self.functions,
+            lambda name: name in keys or name in constants or name in self.fact_types,
+            {*self.fact_types, *keys},
+        )
+        synthetic: list[_Draft] = []
+        for draft in drafts:
+            if draft.condition is None:
+                continue
+            before = len(hoister.by_text)
+            draft.condition = hoister.rewrite(draft.condition, draft.spec.id)
+            draft.written_names = frozenset(_reads(draft))
+            where = draft.spec.when_where or draft.spec.where
+            for part in hoister.hoisted[before:]:
+                keys[part.name] = KeySpec(part.name, "unique", where, False)
+                spec = RuleSpec(
+                    id=part.name,
+                    name=f"{part.text} (computed for the condition of {part.origin})",
+                    where=where,
+                    sets=(SetSpec(part.name, part.text, where),),
+                )
+                sets = [(part.name, part.value_node(), draft.condition_text, where)]
+                synthetic.append(_Draft(spec, draft.file, None, None, sets, origin=draft.spec.id))
+        return drafts + synthetic
+
     def check_set_keys(self, drafts: list[_Draft], keys: Mapping[str, KeySpec]) -> None:
         for draft in drafts:
             for key, _node, _text, where in draft.sets:
@@ -345,7 +393,7 @@ class _Assembler:
                             draft.spec.where,
                             f"reads '{name}', but no rule of {self.sources.key} sets it "
                             "(and it has no default)",
-                            draft.spec.id,
+                            draft.rule_id,
                         )
                     )
             reads.append(read)
@@ -476,9 +524,8 @@ class _Assembler:
                         raise ExpressionError(f"hit policy '{keys[key].hit}' needs numbers", 0)
             except ExpressionError as exc:
                 line = where.line + (line_offset(text, exc.pos) if isinstance(text, str) else 0)
-                self.errors.append(
-                    self.fail(Where(where.path, line), f"{key}: {exc.message}", spec.id)
-                )
+                shown = exc.message if draft.origin else f"{key}: {exc.message}"
+                self.errors.append(self.fail(Where(where.path, line), shown, draft.rule_id))
                 continue
             if expected is None:
                 merged = t if key not in inferred else unify(inferred[key], t)

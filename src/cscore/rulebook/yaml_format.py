@@ -4,6 +4,7 @@
 
     title: 电商退换货规则
     constants:  {distance_channels: [online, tv, phone, mail_order]}
+    schedules:  {hotline: {days: every, hours: "00:00-24:00"}}        # working hours
     outputs:    {decision: priority, refund_amount: priority}     # key: hit policy
     values:     {quality_deadline: unique}                         # intermediate values
     requires:   [{id, name, when, facts: [...]}]                   # → needs_info
@@ -16,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cscore.calendar.schedule import ScheduleError, parse_schedule
 from cscore.errors import RuleFileError, did_you_mean
 from cscore.language.types import BY_NAME, Type, enum
 from cscore.rulebook.model import (
@@ -37,6 +39,7 @@ TOP_KEYS = (
     "source",
     "kinds",
     "constants",
+    "schedules",
     "outputs",
     "values",
     "requires",
@@ -47,6 +50,7 @@ RULE_KEYS = ("id", "name", "priority", "when", "set", "message", "replaces", "no
 REQUIRE_KEYS = ("id", "name", "when", "facts", "note", "source")
 CHECK_KEYS = ("id", "name", "when", "invalid", "message", "note", "source")
 KEY_SPEC_KEYS = ("hit", "default", "type", "order", "note")
+SCHEDULE_KEYS = ("days", "hours", "note")
 _FULLWIDTH_SEPARATORS = ("，", "、", "；")
 
 
@@ -82,7 +86,7 @@ class _Reader:
             title=str(data.get("title") or ""),
             kinds=kinds,
             kinds_where=self.where(key_line(data, "kinds")) if kinds is not None else None,
-            constants=self.read_constants(data),
+            constants=self.read_constants(data) | self.read_schedules(data),
             keys={**self.read_keys(data, "outputs", True), **self.read_keys(data, "values", False)},
             rules=(
                 *self.read_section(data, "requires", REQUIRE_KEYS, "requires"),
@@ -118,6 +122,45 @@ class _Reader:
             self.refuse_fullwidth_separators(value, line, f"constant '{name}'")
             constants[name] = ConstantSpec(name, value, self.where(line))
         return constants
+
+    def read_schedules(self, data: dict[str, Any]) -> dict[str, ConstantSpec]:
+        """``schedules: {office: {days: working, hours: "09:00-18:00"}}``: named working
+        hours for add_working_hours(t, n, office). A schedule is a constant of the file."""
+        section = data.get("schedules")
+        if section is None:
+            return {}
+        if not isinstance(section, dict):
+            raise self.fail(
+                key_line(data, "schedules"),
+                'schedules must map a name to {days: working, hours: "09:00-18:00"}',
+            )
+        schedules = {}
+        constants = data.get("constants")
+        for name, spec in section.items():
+            line = key_line(section, name)
+            if not isinstance(name, str) or not name.isidentifier():
+                raise self.fail(line, f"schedule name '{name}' must be a single word")
+            if isinstance(constants, dict) and name in constants:
+                raise self.fail(line, f"schedule '{name}' has the name of a constant")
+            if not isinstance(spec, dict) or "hours" not in spec:
+                raise self.fail(
+                    line,
+                    f"schedule '{name}' needs hours: {{days: working, hours: \"09:00-18:00\"}}",
+                )
+            for option in spec:
+                if option not in SCHEDULE_KEYS:
+                    hint = did_you_mean(str(option), SCHEDULE_KEYS)
+                    raise self.fail(
+                        key_line(spec, option, line),
+                        f"schedule '{name}': unknown option '{option}'{hint}",
+                    )
+            try:
+                schedule = parse_schedule(name, plain(spec.get("days")), plain(spec["hours"]))
+            except ScheduleError as exc:
+                option = "days" if str(exc).startswith("days") else "hours"
+                raise self.fail(key_line(spec, option, line), f"schedule '{name}': {exc}") from None
+            schedules[name] = ConstantSpec(name, schedule, self.where(line))
+        return schedules
 
     def refuse_fullwidth_separators(self, value: Any, line: int, what: str) -> None:
         """`[新疆，西藏，青海]` is ONE item to YAML (the commas are full-width): refuse it

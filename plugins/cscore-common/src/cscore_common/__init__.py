@@ -28,7 +28,8 @@ __all__ = ["Channel", "CommonFacts", "ComplaintCategory", "ExternalChannel", "Is
 CALENDAR_CITATIONS = {
     "add_days": ("COMMON-CAL-005", "N日内 (自然日)"),
     "add_working_days": ("COMMON-CAL-004", "N个工作日内 (当日不计入)"),
-    "add_working_hours": ("COMMON-CAL-007", "工作时间 09:00–18:00"),
+    "add_working_hours": ("COMMON-CAL-007", "工作时间 (默认 09:00–18:00)"),
+    "in_hours": ("COMMON-CAL-007", "工作时间 (默认 09:00–18:00)"),
     "add_years": ("COMMON-CAL-009", "按年计算 (2月29日 → 2月28日)"),
     "next_working_day": ("COMMON-CAL-002", "工作日 (含调休)"),
     "next_working_day_if_rest": ("COMMON-CAL-006", "末日顺延"),
