@@ -16,6 +16,17 @@ from cscore.models.schema import fact_types
 OutcomeVocabulary = Mapping[str, Mapping[str, Type]]
 
 
+def bundled_rules(module_file: str, folder: str) -> Path:
+    """Where a plugin's rule files are: the ``rules/`` copy its wheel carries beside the
+    module, or, in an editable install from a repository laid out as this one
+    (``plugins/<dist>/src/<package>/``), the repository's ``rules/<folder>``."""
+    package = Path(module_file).resolve().parent
+    bundled = package / "rules"
+    if bundled.is_dir():
+        return bundled
+    return package.parents[3] / "rules" / folder
+
+
 @dataclass(frozen=True)
 class IndustrySpec:
     """One industry (``register_industries`` hook).

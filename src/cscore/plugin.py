@@ -14,7 +14,7 @@ from __future__ import annotations
 from cscore.calendar import CHINA_TZ, HostCalendar, WorkCalendar, to_china_time
 from cscore.errors import CaseError, PluginError, RuleFileError
 from cscore.hookspecs import hookimpl
-from cscore.industry import IndustrySpec, OutcomeVocabulary, RulePack
+from cscore.industry import IndustrySpec, OutcomeVocabulary, RulePack, bundled_rules
 from cscore.language.functions import ArgumentTypeError, EvalContext, FunctionSpec
 from cscore.language.types import (
     ANY,
@@ -106,6 +106,7 @@ __all__ = [
     "Type",
     "Where",
     "WorkCalendar",
+    "bundled_rules",
     "enum",
     "hookimpl",
     "list_of",

@@ -43,7 +43,7 @@ def fact_types(model: type[BaseModel], prefix: str = "") -> dict[str, Type]:
         if tagged is not None:  # a language type named in Annotated[...]: Money
             found[path] = tagged
             continue
-        annotation = _strip(field.annotation)
+        annotation = strip_optional(field.annotation)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             if _is_opaque(annotation):
                 found[path] = ANY
@@ -55,13 +55,13 @@ def fact_types(model: type[BaseModel], prefix: str = "") -> dict[str, Type]:
 
 
 def language_type(annotation: Any) -> Type:
-    annotation = _strip(annotation)
+    annotation = strip_optional(annotation)
     origin = typing.get_origin(annotation)
     if origin is typing.Literal:
         return enum(str(v) for v in typing.get_args(annotation))
     if origin in (list, tuple, set, frozenset):
         args = [a for a in typing.get_args(annotation) if a is not Ellipsis]
-        element = _strip(args[0]) if args else None
+        element = strip_optional(args[0]) if args else None
         if isinstance(element, type) and issubclass(element, BaseModel):
             if not _is_opaque(element):
                 return list_of(record(fact_types(element)))
@@ -86,8 +86,9 @@ def language_type(annotation: Any) -> Type:
     return ANY
 
 
-def _strip(annotation: Any) -> Any:
-    """Unwrap Optional[...] and Annotated[...] down to the value type."""
+def strip_optional(annotation: Any) -> Any:
+    """Unwrap Optional[...] and Annotated[...] down to the value type (``Any`` for a
+    union of several types)."""
     while True:
         origin = typing.get_origin(annotation)
         if origin is typing.Annotated:

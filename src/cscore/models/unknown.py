@@ -8,7 +8,6 @@ typo like ``condition.tag_intact`` must not pass silently, and an extra ``note``
 
 from __future__ import annotations
 
-import types
 import typing
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -17,6 +16,7 @@ from pydantic import BaseModel
 
 from cscore.boundary import MAX_SUGGESTIONS
 from cscore.errors import did_you_mean, escape_controls
+from cscore.models.schema import strip_optional
 
 # Suggestions cost a fuzzy search each (~1 ms): only the first few unknown keys are named
 # (with a suggestion), the rest counted, so a case with many stray keys stays cheap.
@@ -61,20 +61,11 @@ def _unknown(
 
 def _nested_model(annotation: Any) -> tuple[type[BaseModel], bool] | None:
     """The model of a nested fact (or of a list's items), unwrapping Optional/Annotated."""
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(annotation) if a is not type(None)]
-            if len(args) != 1:
-                return None
-            annotation = args[0]
-        elif origin in (list, tuple):
-            args = [a for a in typing.get_args(annotation) if a is not Ellipsis]
-            inner = _nested_model(args[0]) if args else None
-            return (inner[0], True) if inner is not None and not inner[1] else None
-        elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            return annotation, False
-        else:
-            return None
+    annotation = strip_optional(annotation)
+    if typing.get_origin(annotation) in (list, tuple):
+        args = [a for a in typing.get_args(annotation) if a is not Ellipsis]
+        inner = _nested_model(args[0]) if args else None
+        return (inner[0], True) if inner is not None and not inner[1] else None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, False
+    return None

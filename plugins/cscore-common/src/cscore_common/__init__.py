@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from cscore.plugin import RulePack, hookimpl
+from cscore.plugin import RulePack, bundled_rules, hookimpl
 from cscore_common.facts import (
     Channel,
     CommonFacts,
@@ -38,11 +38,8 @@ CALENDAR_CITATIONS = {
 
 
 def default_rules_dir() -> Path:
-    """The rules a wheel carries, or the repository's rules/common (editable install)."""
-    bundled = Path(__file__).parent / "rules"
-    if bundled.is_dir():
-        return bundled
-    return Path(__file__).resolve().parents[4] / "rules" / "common"
+    """This plugin's rule files (bundled in the wheel, or the repository's)."""
+    return bundled_rules(__file__, "common")
 
 
 @hookimpl

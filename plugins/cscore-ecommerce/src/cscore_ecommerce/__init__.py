@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from cscore.plugin import IndustrySpec, hookimpl
+from cscore.plugin import IndustrySpec, bundled_rules, hookimpl
 from cscore_ecommerce.enrich import order_line_totals
 from cscore_ecommerce.models import EcommerceDerived, EcommerceFacts
 from cscore_ecommerce.outcomes import OUTCOMES
@@ -22,11 +22,8 @@ KINDS = ("return", "fee", "escalation", "warranty", "routing")
 
 
 def default_rules_dir() -> Path:
-    """The rules a wheel carries, or the repository's rules/ecommerce (editable install)."""
-    bundled = Path(__file__).parent / "rules"
-    if bundled.is_dir():
-        return bundled
-    return Path(__file__).resolve().parents[4] / "rules" / INDUSTRY
+    """This plugin's rule files (bundled in the wheel, or the repository's)."""
+    return bundled_rules(__file__, INDUSTRY)
 
 
 @hookimpl

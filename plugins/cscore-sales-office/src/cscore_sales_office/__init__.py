@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from cscore.plugin import IndustrySpec, hookimpl
+from cscore.plugin import IndustrySpec, bundled_rules, hookimpl
 from cscore_sales_office.models import SalesOfficeFacts
 from cscore_sales_office.outcomes import OUTCOMES
 
@@ -22,11 +22,8 @@ KINDS = ("return", "fee", "escalation", "routing")
 
 
 def default_rules_dir() -> Path:
-    """The rules a wheel carries, or the repository's rules/sales_office (editable install)."""
-    bundled = Path(__file__).parent / "rules"
-    if bundled.is_dir():
-        return bundled
-    return Path(__file__).resolve().parents[4] / "rules" / INDUSTRY
+    """This plugin's rule files (bundled in the wheel, or the repository's)."""
+    return bundled_rules(__file__, INDUSTRY)
 
 
 @hookimpl
