@@ -46,9 +46,14 @@ def _headline(outcome: dict[str, Any]) -> str:
 
 @decisions.command("show")
 @click.argument("decision_id", type=int)
+@click.option("--explain", "as_text", is_flag=True, help="Explain it as `evaluate --explain`.")
+@click.option(
+    "--all", "show_all", is_flag=True, help="With --explain: also rules that decided nothing."
+)
 @click.pass_obj
-def show(settings: Any, decision_id: int) -> None:
-    """Show one logged decision: the case as received and the decision as answered."""
+def show(settings: Any, decision_id: int, as_text: bool, show_all: bool) -> None:
+    """Show one logged decision: the case as received and the decision as answered;
+    --explain renders it from the log alone, as `evaluate --explain` did."""
     store = DecisionStore(settings.db)
     try:
         record = store.get_decision(decision_id)
@@ -56,6 +61,11 @@ def show(settings: Any, decision_id: int) -> None:
         store.close()
     if record is None:
         raise click.ClickException(f"no decision {decision_id} in {settings.db}")
+    if as_text:
+        from cscore.cli.explain import explain
+
+        click.echo(explain(record["decision"], show_all))
+        return
     click.echo(json.dumps(record, ensure_ascii=False, indent=2))
 
 
