@@ -50,9 +50,11 @@ def test_every_public_case_names_the_deciding_rule_of_each_field_first(case, ker
         assert rules[0]["key"] in setters, field
         if len(rules) == 1 and not isinstance(value, list):
             assert setters[rules[0]["key"]][field] == value, field
-        header = next(i for i, line in enumerate(lines) if line.strip().endswith(":") and (
-            field in line.strip()[:-1].split(", ")
-        ))
+        header = next(
+            i
+            for i, line in enumerate(lines)
+            if line.strip().endswith(":") and (field in line.strip()[:-1].split(", "))
+        )
         assert lines[header + 1].strip().startswith(rules[0]["key"] + " "), (field, text)
     assert text.index("decided by:") < text.index("rules version")
 
@@ -77,7 +79,9 @@ def test_a_late_return_says_which_rule_failed_with_both_values_and_the_date_that
     text = explain(decision)
     assert "ECOM-RET-001#3 七日无理由退货 would set decision=return" in text
     assert "failed: request_date 2026-03-11 > return_deadline 2026-03-09" in text
-    assert "would change it: request_date 在 2026-03-09 或之前  (request_date <= 2026-03-09)" in text
+    assert (
+        "would change it: request_date 在 2026-03-09 或之前  (request_date <= 2026-03-09)" in text
+    )
 
 
 def test_a_paid_repair_names_the_warranty_rule_and_its_end_date(kernel):

@@ -61,7 +61,9 @@ def explain(decision: Decision | Mapping[str, Any], show_all: bool = False) -> s
 
 
 def _entry(lines: list[str], entry: Mapping[str, Any], indent: str) -> None:
-    lines.append(f"{indent}{entry.get('key') or entry['rule']} {entry['name']}  ({entry['source']})")
+    lines.append(
+        f"{indent}{entry.get('key') or entry['rule']} {entry['name']}  ({entry['source']})"
+    )
     if entry.get("matched"):
         lines.append(f"{indent}  matched: {_pairs(entry['matched'])}")
     if entry.get("set"):
@@ -141,7 +143,9 @@ class _Kind:
                     continue
                 self.values_shown.add(support["value"])
                 indent = "      " + "  " * support["depth"]
-                self.lines.append(f"{indent}read {support['value']}={_value(support['is'])}, set by:")
+                self.lines.append(
+                    f"{indent}read {support['value']}={_value(support['is'])}, set by:"
+                )
                 for ref in support["rules"]:
                     self.rule(ref, indent + "  ")
 

@@ -83,7 +83,10 @@ class _KindExplainer:
         self.rerun = rerun
         self.by_order = {rule.order: rule for rule in self.ruleset.rules}
         self.reader = ConditionReader(
-            Interpreter(functions, ctx), self.values, self.ruleset.fact_types, self.ruleset.keys
+            Interpreter(functions, ctx),
+            self.values,
+            self.ruleset.fact_types,
+            self.ruleset.key_types,
         )
 
     def explain(self) -> dict[str, Any]:
@@ -94,7 +97,9 @@ class _KindExplainer:
         if decision == NEEDS_INFO:
             found["if_given"] = self.if_given(outcome.get("missing_fields") or [])
         elif decision != INVALID_INPUT:
-            why = [self.why_not(key, value) for key, value in outcome.items() if _limited(key, value)]
+            why = [
+                self.why_not(key, value) for key, value in outcome.items() if _limited(key, value)
+            ]
             if why:
                 found["why_not"] = why
         return found
@@ -103,12 +108,19 @@ class _KindExplainer:
 
     def winners(self, key: str) -> list[CompiledRule]:
         orders = self.result.winners.get(key) or set()
-        if not orders and key == "decision" and self.part.outcome.get("decision") in (
-            NEEDS_INFO,
-            INVALID_INPUT,
+        if (
+            not orders
+            and key == "decision"
+            and self.part.outcome.get("decision")
+            in (
+                NEEDS_INFO,
+                INVALID_INPUT,
+            )
         ):  # the data rules decided it
-            field = "missing_fields" if self.part.outcome["decision"] == NEEDS_INFO else (
-                "invalid_fields"
+            field = (
+                "missing_fields"
+                if self.part.outcome["decision"] == NEEDS_INFO
+                else ("invalid_fields")
             )
             orders = self.result.winners.get(field) or set()
         return sorted((self.by_order[o] for o in orders), key=lambda r: (r.layer, r.order))

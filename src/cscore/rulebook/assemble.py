@@ -45,8 +45,8 @@ from cscore.language.parser import ExpressionError, parse
 from cscore.language.types import ANY, STRING, Type, enum, list_of, unify
 from cscore.models.outcomes import DATA_OUTCOMES, merge_declared
 from cscore.rulebook.compiled import CompiledRule, CompiledRuleset, CompiledSet
-from cscore.rulebook.messages import unknown_placeholders
 from cscore.rulebook.fanout import MAX_TESTS_PER_NODE, Chunks, chunk_tag
+from cscore.rulebook.messages import unknown_placeholders
 from cscore.rulebook.model import NO_DEFAULT, ConstantSpec, KeySpec, RuleFile, RuleSpec, Where
 from cscore.rulebook.rowgroups import row_groups
 from cscore.rulebook.yamlsource import line_offset

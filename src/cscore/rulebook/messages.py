@@ -28,9 +28,7 @@ def placeholders(text: str) -> list[str]:
 
 def unknown_placeholders(text: str, known: Collection[str]) -> list[str]:
     """Placeholders that are not a name, or name nothing in ``known``."""
-    return [
-        name for name in placeholders(text) if not NAME.fullmatch(name) or name not in known
-    ]
+    return [name for name in placeholders(text) if not NAME.fullmatch(name) or name not in known]
 
 
 def render_message(
