@@ -60,12 +60,16 @@ def test_explain_shows_rules_files_lines_and_values(run, case_file):
 
 
 def test_explain_marks_overridden_conclusions(run, tmp_path):
-    """A rule that lost to a higher priority says which keys it did not decide."""
+    """The deciding rule says which rules it beat; with --all, a rule that lost to a
+    higher priority says which keys it did not decide."""
     path = tmp_path / "late.json"
     path.write_text(
         json.dumps(return_case(return_exclusion="custom_made", request_date="2026-03-12"))
     )
     result = run("evaluate", str(path), "--explain")
+    assert "beat: ECOM-RET-002" in result.output
+    assert "overridden by a higher-priority rule" not in result.output  # it decided nothing
+    result = run("evaluate", str(path), "--explain", "--all")
     assert "overridden by a higher-priority rule: decision, reason" in result.output
 
 

@@ -18,11 +18,20 @@ from .conftest import return_case
 
 
 def test_decision_has_the_contract_shape(kernel):
-    """A decision carries case id, industry, outcomes per kind, trace, warnings, version."""
+    """A decision carries case id, industry, outcomes per kind, trace, warnings, version,
+    and its explanation (docs/decision.md)."""
     decision = kernel.evaluate(return_case())
     assert isinstance(decision, Decision)
     data = decision.to_json_dict()
-    assert set(data) == {"case_id", "industry", "outcomes", "trace", "warnings", "rules_version"}
+    assert set(data) == {
+        "case_id",
+        "industry",
+        "outcomes",
+        "trace",
+        "warnings",
+        "rules_version",
+        "explanation",
+    }
     assert data["rules_version"].startswith("sha256:")
     entry = next(e for e in data["trace"] if e["rule"] == "ECOM-RET-001")
     assert entry["source"].startswith("rules/ecommerce/return.yaml:")

@@ -73,7 +73,8 @@ def test_a_decision_is_logged_with_its_case_and_rule_hits(tmp_path):
         decision = kernel.evaluate(return_case())
         record = kernel.store.get_decision(1)
     assert record["case"]["facts"]["delivered_date"] == "2026-03-02"
-    assert record["decision"] == decision.to_json_dict()
+    assert record["decision"] == decision.to_log_dict()  # all but the explanation
+    assert "explanation" not in record["decision"] and decision.explanation is not None
     assert "ecommerce" in json.dumps(record["plugin_versions"])
     db = Database(tmp_path / "log.db")
     hits = list(db["rule_hits"].rows_where("decision_id = 1", order_by="seq"))

@@ -32,6 +32,7 @@ from cscore.calendar.version import calendar_version
 from cscore.derived import validate_derived
 from cscore.engine import Engine, RulesetClosed
 from cscore.errors import CaseError, PluginError, StoreError, did_you_mean, escape_controls
+from cscore.explain import KindResult, explain_decision
 from cscore.industry import IndustrySpec, RulePack
 from cscore.jsonvalues import as_received, rejected_value, to_json, to_json_dict
 from cscore.language.functions import EvalContext, FunctionSpec
@@ -317,6 +318,14 @@ class Kernel:
             results.append((kind, evaluation.ruleset, result))
             used.append(evaluation.ruleset)
         warnings.extend(calendar.warnings)
+
+        def rerun(kind: str, given: Mapping[str, Any]) -> dict[str, Any]:
+            """The kind's outcome with these facts added (cscore.explain, needs_info)."""
+            changed = _with_facts(facts, given)
+            changed.update(self._enrich(industry.key, changed, calendar))
+            evaluation = self._run(industry.key, kind, changed, ctx)
+            return to_json_dict(evaluation.result().outcome, evaluation.ruleset.money)
+
         return Decision.build(
             case_id=case_id,
             industry=industry.key,
@@ -324,6 +333,12 @@ class Kernel:
             trace=lambda: _trace(results),
             warnings=warnings,
             rules_version=self._rules_version(used),
+            explanation=lambda: explain_decision(
+                [KindResult(k, rs, res, outcomes[k]) for k, rs, res in results],
+                self.functions,
+                ctx,
+                rerun,
+            ),
         )
 
     def _rules_version(self, rulesets: list[Any]) -> str:
@@ -571,6 +586,9 @@ def _masked(decision: Decision, masker: Masker) -> Decision:
             for entry in decision.trace
         ]
 
+    def explanation() -> dict[str, Any]:
+        return masker.value(decision.explanation)  # type: ignore[no-any-return]
+
     return Decision.build(
         case_id=decision.case_id,
         industry=decision.industry,
@@ -578,7 +596,22 @@ def _masked(decision: Decision, masker: Masker) -> Decision:
         trace=trace,
         warnings=[masker.text(text) for text in decision.warnings],
         rules_version=decision.rules_version,
+        explanation=explanation,
     )
+
+
+def _with_facts(facts: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of the facts with ``given`` set (a dotted name sets a nested fact)."""
+    changed = dict(facts)
+    for name, value in given.items():
+        *parents, last = name.split(".")
+        target = changed
+        for part in parents:
+            inner = target.get(part)
+            target[part] = dict(inner) if isinstance(inner, Mapping) else {}
+            target = target[part]
+        target[last] = value
+    return changed
 
 
 def _trace(results: list[tuple[str, Any, Any]]) -> list[TraceEntry]:

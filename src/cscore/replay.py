@@ -10,10 +10,11 @@ they may explain a difference. The CLI (``cscore decisions replay``) only prints
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 from cscore.calendar import HostCalendar
 from cscore.errors import CscoreError
 from cscore.kernel import Kernel
+from cscore.models.decision import Decision
 from cscore.store import DecisionStore
 
 
@@ -74,35 +76,68 @@ def replay_decision(
     """Replay one logged decision. ``rules_dir`` is the current rules folder (used only
     with ``current``); ``plugins``/``load_entrypoints``/``calendar`` as for
     :class:`~cscore.kernel.Kernel`, so a host replays with the set-up it decides with."""
+    record = _record(store, decision_id)
+    options = {"plugins": plugins, "load_entrypoints": load_entrypoints, "calendar": calendar}
+    with _kernel_for(record, current=current, rules_dir=rules_dir, **options) as kernel:
+        return _compare(record, kernel, current=current)
+
+
+def decide_again(
+    store: DecisionStore,
+    decision_id: int,
+    *,
+    plugins: Iterable[Any] = (),
+    load_entrypoints: bool = True,
+    calendar: HostCalendar | None = None,
+) -> Decision:
+    """The logged decision made again from the log alone (its case, instant and rule
+    files), with everything a logged row does not keep, such as the explanation."""
+    record = _record(store, decision_id)
+    options = {"plugins": plugins, "load_entrypoints": load_entrypoints, "calendar": calendar}
+    with _kernel_for(record, current=False, rules_dir=None, **options) as kernel:
+        decision = kernel.evaluate(record["case"])
+        decision.to_json_dict()  # build the lazy parts while the kernel is open
+        return decision
+
+
+def _record(store: DecisionStore, decision_id: int) -> dict[str, Any]:
     record = store.replay_record(decision_id)
     if record is None:
         raise ReplayError(f"no decision {decision_id} in {store.path}")
-    as_of = record["as_of"]
-    if as_of is None:
+    if record["as_of"] is None:
         raise ReplayError(
             f"decision {decision_id} was logged without the instant it was decided at "
             "(before the log kept it); it cannot be replayed"
         )
-    instant = dt.datetime.fromisoformat(as_of)
-    options: dict[str, Any] = {
-        "plugins": plugins,
-        "load_entrypoints": load_entrypoints,
-        "calendar": calendar,
-        "clock": lambda: instant,
-    }
+    return record
+
+
+@contextlib.contextmanager
+def _kernel_for(
+    record: dict[str, Any],
+    *,
+    current: bool,
+    rules_dir: str | Path | None,
+    **options: Any,
+) -> Iterator[Kernel]:
+    """A kernel without a log whose clock stands at the logged instant, on the logged
+    rule files (or, ``current``, on today's)."""
+    instant = dt.datetime.fromisoformat(record["as_of"])
     if current:
-        with Kernel(rules_dir=rules_dir, **options) as kernel:
-            return _compare(record, kernel, current=True)
+        with Kernel(rules_dir=rules_dir, clock=lambda: instant, **options) as kernel:
+            yield kernel
+        return
     files = record["rule_files"]
     if not files:
         raise ReplayError(
-            f"decision {decision_id} was logged without its rule files; "
+            f"decision {record['id']} was logged without its rule files; "
             "replay it against the current rules (--current)"
         )
     with tempfile.TemporaryDirectory(prefix="cscore-replay-") as folder:
-        materialise(files, Path(folder))
-        with Kernel(rules_dir=folder, **options) as kernel:
-            return _compare(record, kernel, current=False)
+        rules = Path(folder) / "rules"  # traces then name files as when decided
+        materialise(files, rules)
+        with Kernel(rules_dir=rules, clock=lambda: instant, **options) as kernel:
+            yield kernel
 
 
 def materialise(files: Iterable[Mapping[str, Any]], target: Path) -> None:

@@ -51,9 +51,14 @@ def _headline(outcome: dict[str, Any]) -> str:
 
 @decisions.command("show")
 @click.argument("decision_id", type=int)
+@click.option("--explain", "as_text", is_flag=True, help="Explain it as `evaluate --explain`.")
+@click.option(
+    "--all", "show_all", is_flag=True, help="With --explain: also rules that decided nothing."
+)
 @click.pass_obj
-def show(settings: Any, decision_id: int) -> None:
-    """Show one logged decision: the case as received and the decision as answered."""
+def show(settings: Any, decision_id: int, as_text: bool, show_all: bool) -> None:
+    """Show one logged decision: the case as received and the decision as answered;
+    --explain renders it from the log alone, as `evaluate --explain` did."""
     store = DecisionStore(settings.db, read_only=True)
     try:
         record = store.get_decision(decision_id)
@@ -61,6 +66,21 @@ def show(settings: Any, decision_id: int) -> None:
         store.close()
     if record is None:
         raise click.ClickException(f"no decision {decision_id} in {settings.db}")
+    if as_text:
+        from cscore.cli.explain import explain
+
+        answer = record["decision"]
+        if "explanation" not in answer:  # the log keeps what it needs to make it again
+            from cscore.replay import decide_again
+
+            store = DecisionStore(settings.db, read_only=True)
+            try:
+                again = decide_again(store, decision_id).to_json_dict()
+            finally:
+                store.close()
+            answer = {**answer, "explanation": again.get("explanation")}
+        click.echo(explain(answer, show_all))
+        return
     click.echo(json.dumps(record, ensure_ascii=False, indent=2))
 
 

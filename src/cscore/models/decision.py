@@ -75,6 +75,7 @@ class TraceEntry(BaseModel):
 
 
 TraceSource = Callable[[], list[TraceEntry]]
+ExplanationSource = Callable[[], dict[str, Any]]
 
 
 class Decision(BaseModel):
@@ -93,8 +94,12 @@ class Decision(BaseModel):
     trace: list[TraceEntry] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     rules_version: str
+    # what decided each outcome field, the messages to read out, why not, what would
+    # change it (cscore.explain; docs/decision.md); built, like the trace, when read
+    explanation: dict[str, Any] | None = Field(default=None, exclude_if=lambda e: e is None)
 
     _trace_source: TraceSource | None = PrivateAttr(default=None)
+    _explanation_source: ExplanationSource | None = PrivateAttr(default=None)
 
     @classmethod
     def build(
@@ -106,9 +111,10 @@ class Decision(BaseModel):
         trace: list[TraceEntry] | TraceSource,
         warnings: list[str],
         rules_version: str,
+        explanation: dict[str, Any] | ExplanationSource | None = None,
     ) -> Decision:
         """A decision from values the kernel already made JSON-ready (not re-validated);
-        ``trace`` may be a function that builds it on first use."""
+        ``trace`` and ``explanation`` may be functions that build them on first use."""
         values: dict[str, Any] = {
             "case_id": case_id,
             "industry": industry,
@@ -116,27 +122,43 @@ class Decision(BaseModel):
             "warnings": warnings,
             "rules_version": rules_version,
         }
+        private: dict[str, Any] = {"_trace_source": None, "_explanation_source": None}
         if callable(trace):
-            return construct(cls, values, {"_trace_source": trace})
-        values["trace"] = trace
-        return construct(cls, values, {"_trace_source": None})
+            private["_trace_source"] = trace
+        else:
+            values["trace"] = trace
+        if callable(explanation):
+            private["_explanation_source"] = explanation
+        else:
+            values["explanation"] = explanation
+        return construct(cls, values, private)
+
+    def _settle(self, name: str) -> None:
+        private = self.__pydantic_private__
+        source = private.get(f"_{name}_source") if private else None
+        if private is not None and source is not None:
+            self.__dict__[name] = source()
+            self.__pydantic_fields_set__.add(name)
+            private[f"_{name}_source"] = None
 
     def _settle_trace(self) -> None:
-        private = self.__pydantic_private__
-        source = private.get("_trace_source") if private else None
-        if private is not None and source is not None:
-            self.__dict__["trace"] = source()
-            self.__pydantic_fields_set__.add("trace")
-            private["_trace_source"] = None
+        """Build whatever is still a recipe (before the decision is dumped or compared)."""
+        self._settle("trace")
+        self._settle("explanation")
 
     def __getattr__(self, name: str) -> Any:
-        if name == "trace":  # not built yet: build it now
-            self._settle_trace()
-            return self.__dict__["trace"]
+        if name in ("trace", "explanation"):  # not built yet: build this one now
+            self._settle(name)
+            return self.__dict__[name]
         return super().__getattr__(name)  # type: ignore[misc]
 
     @model_serializer(mode="wrap")
-    def _serialize(self, handler: SerializerFunctionWrapHandler) -> Any:
+    def _serialize(self, handler: SerializerFunctionWrapHandler, info: Any) -> Any:
+        if info.context == _WITHOUT_EXPLANATION:
+            self._settle("trace")  # the explanation stays a recipe, and is left out
+            data = handler(self)
+            data.pop("explanation", None)
+            return data
         self._settle_trace()
         return handler(self)
 
@@ -163,3 +185,12 @@ class Decision(BaseModel):
     def to_json_dict(self) -> dict[str, Any]:
         """The JSON shape of DESIGN.md §2.2."""
         return self.model_dump(mode="json")
+
+    def to_log_dict(self) -> dict[str, Any]:
+        """The JSON the decision log keeps: everything but the explanation, which is
+        not built for it (a logged decision's explanation is made again from the log,
+        see :func:`cscore.replay.decide_again`), so logging costs what it did."""
+        return self.model_dump(mode="json", context=_WITHOUT_EXPLANATION)
+
+
+_WITHOUT_EXPLANATION = "without explanation"

@@ -47,6 +47,7 @@ from cscore.models.outcomes import DATA_OUTCOMES, merge_declared
 from cscore.rulebook.compiled import CompiledRule, CompiledRuleset, CompiledSet
 from cscore.rulebook.fanout import MAX_TESTS_PER_NODE, Chunks, chunk_tag
 from cscore.rulebook.hoist import Hoister
+from cscore.rulebook.messages import unknown_placeholders
 from cscore.rulebook.model import (
     NO_DEFAULT,
     ConstantSpec,
@@ -141,6 +142,7 @@ class _Assembler:
         for order, draft in enumerate(drafts):
             draft.order = order
         self.check_set_keys(drafts, keys)
+        self.check_messages(drafts, keys, constants)
         self.stop_on_errors()
         groups = row_groups(([key for key, *_ in d.sets] for d in drafts), keys)
         layers = self.layer(drafts, keys)
@@ -370,6 +372,30 @@ class _Assembler:
                             draft.spec.id,
                         )
                     )
+
+    def check_messages(
+        self,
+        drafts: list[_Draft],
+        keys: Mapping[str, KeySpec],
+        constants: Mapping[str, ConstantSpec],
+    ) -> None:
+        """A message's placeholders must name a fact, a value or output, or a constant."""
+        known = {*self.fact_types, *keys, *constants}
+        checked: set[int] = set()
+        for draft in drafts:
+            text = draft.spec.message
+            if text is None or id(draft.spec) in checked:
+                continue
+            checked.add(id(draft.spec))
+            for name in unknown_placeholders(text, known):
+                self.errors.append(
+                    self.fail(
+                        draft.spec.where,
+                        f"message placeholder '{{{name}}}' names no fact, value or "
+                        f"constant of {self.sources.key}{did_you_mean(name, known)}",
+                        draft.spec.id,
+                    )
+                )
 
     # 3. layers -------------------------------------------------------------------
 

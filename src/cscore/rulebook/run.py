@@ -37,6 +37,8 @@ class Result:
     outcome: dict[str, Any]  # Python values, reported keys only
     firings: list[Firing]
     values: dict[str, Any]  # the facts and every settled key
+    # the rules (by order) whose value each settled key took; read by cscore.explain
+    winners: dict[str, set[int]] = field(default_factory=dict)
 
     def matched(self, firing: Firing) -> dict[str, Any]:
         """The values the rule's condition read. Read now rather than when the rule fired:
@@ -224,4 +226,4 @@ class Evaluation:
                 if key not in ("missing_fields", "invalid_fields")
                 and self.values.get(key) is not None
             }
-        return Result(outcome, self.firings, self.values)
+        return Result(outcome, self.firings, self.values, self.winners)

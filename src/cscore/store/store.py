@@ -158,7 +158,7 @@ class DecisionStore:
         kernel's clock when the case gave none); ``rule_files`` the files it was decided
         with, whose texts are written the first time their set is seen."""
         now = dt.datetime.now(CHINA_TZ).isoformat(timespec="seconds")
-        answer = decision.to_json_dict()
+        answer = decision.to_log_dict()
         row = {
             "case_id": decision.case_id,
             "industry": decision.industry,
