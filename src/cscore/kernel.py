@@ -211,6 +211,11 @@ class Kernel:
 
     def evaluate(self, case: Any) -> Decision:
         """Decide one case (a dict, JSON text or :class:`Case`); see DESIGN.md §2."""
+        return self.evaluate_logged(case)[0]
+
+    def evaluate_logged(self, case: Any) -> tuple[Decision, int | None]:
+        """:meth:`evaluate`, and the id of the decision in the log (``None``: no log),
+        for a host that shows or replays it later (the HTTP API answers with it)."""
         started = time.perf_counter()
         if self.auto_reload:
             self._maybe_reload()
@@ -240,8 +245,8 @@ class Kernel:
         masker = masker_for(industry.facts_model, parsed.facts)
         if masker is not None:
             decision = _masked(decision, masker)
-        self._finish(parsed, case, decision, started, as_of, masker)
-        return decision
+        decision_id = self._finish(parsed, case, decision, started, as_of, masker)
+        return decision, decision_id
 
     def _now(self) -> dt.datetime:
         now = self.clock() if self.clock is not None else system_clock()
@@ -421,7 +426,8 @@ class Kernel:
         started: float,
         as_of: dt.datetime,
         masker: Masker | None = None,
-    ) -> None:
+    ) -> int | None:
+        decision_id = None
         if self.store is not None:
             facts = as_received(parsed.facts)
             envelope = {
@@ -430,7 +436,7 @@ class Kernel:
                 "kinds": list(parsed.kinds) if parsed.kinds else None,
                 "facts": masker.facts(facts) if masker is not None else facts,
             }
-            self.store.record(
+            decision_id = self.store.record(
                 envelope,
                 decision,
                 plugin_versions=self.plugin_versions,
@@ -445,6 +451,7 @@ class Kernel:
                 observe(case=parsed, decision=decision)
             except Exception:  # observers never cost the host its decision
                 logger.exception("decision_made observer %r failed", plugin)
+        return decision_id
 
     @property
     def calendar_version(self) -> str:
