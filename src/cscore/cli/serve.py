@@ -74,5 +74,6 @@ def serve(
         workers=workers,
         log_level=log_level,
         proxy_headers=True,
+        http="cscore.server.protocol:NoDelayH11Protocol",
         forwarded_allow_ips=forwarded_allow_ips,
     )
