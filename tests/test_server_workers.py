@@ -49,7 +49,9 @@ def test_a_reload_reaches_every_worker(tmp_path):
     rules = tmp_path / "rules"
     shutil.copytree(ROOT / "rules", rules)
     args = ["--rules-dir", str(rules), "--db", str(tmp_path / "log.db"), "serve", "--workers", "2"]
-    env = {"CSCORE_ADMIN_TOKEN": TOKEN}
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
+    env = {"CSCORE_ADMIN_TOKEN": TOKEN, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
     with serving(args, env=env, log=tmp_path / "server.log") as url:
         before = both_workers(url)
         assert {outcome["return_deadline"] for _, outcome in before} == {"2026-03-09"}
@@ -72,6 +74,14 @@ def test_a_reload_reaches_every_worker(tmp_path):
         assert reloaded.json()["ok"] is True and reloaded.json()["reloaded"]
 
         after = both_workers(url)
+        metrics = httpx.get(f"{url}/metrics").text
+    # multiprocess metrics: any worker answers with the sum over both
+    counted = sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in metrics.splitlines()
+        if line.startswith('cscore_decisions_total{industry="ecommerce",kind="return"')
+    )
+    assert counted == len(before) + 16 + len(after)
     # every decision after the reload, from both workers, is made on the edited rules
     assert len({worker for worker, _ in after}) == 2
     assert {outcome["return_deadline"] for _, outcome in after} == {"2026-03-05"}

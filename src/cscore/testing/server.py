@@ -54,19 +54,20 @@ def serving(
     cwd: str | Path | None = None,
     timeout: float = 60.0,
     log: Path | None = None,
+    command: Sequence[str] | None = None,
 ) -> Iterator[str]:
     """``cscore <args> serve --host 127.0.0.1 --port <free>`` (put ``--db``/``--rules-dir``
-    in ``args``, serve's options after ``serve``); yields the base URL."""
+    in ``args``, serve's options after ``serve``); yields the base URL. ``command``
+    replaces ``cscore`` (e.g. ``["./dev"]``)."""
     port = free_port()
     global_args = list(args)
     serve_args: list[str] = []
     if "serve" in global_args:
         at = global_args.index("serve")
         global_args, serve_args = global_args[:at], global_args[at + 1 :]
-    command = [
-        sys.executable,
-        "-c",
-        "from cscore.cli import main; main()",
+    program = list(command or [sys.executable, "-c", "from cscore.cli import main; main()"])
+    argv = [
+        *program,
         *global_args,
         "serve",
         "--host",
@@ -80,7 +81,7 @@ def serving(
     environment = {**os.environ, **(env or {})}
     output = open(log, "wb") if log is not None else subprocess.DEVNULL
     process = subprocess.Popen(
-        command, env=environment, cwd=cwd, stdout=output, stderr=subprocess.STDOUT
+        argv, env=environment, cwd=cwd, stdout=output, stderr=subprocess.STDOUT
     )
     url = f"http://{HOST}:{port}"
     try:
