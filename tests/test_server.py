@@ -417,3 +417,13 @@ def test_readiness_fails_when_the_log_cannot_be_written(tmp_path):
     assert response.status_code == 503
     assert response.json()["checks"]["log_writable"] is False
     assert after.status_code == 200
+
+
+def test_serve_refuses_an_unshared_log_for_several_workers():
+    from click.testing import CliRunner
+
+    from cscore.cli import cli
+
+    result = CliRunner().invoke(cli, ["--db", ":memory:", "serve", "--workers", "2"])
+    assert result.exit_code == 1
+    assert "cannot be shared by several workers" in result.output
