@@ -233,6 +233,11 @@ class Kernel:
 
     def evaluate(self, case: Any) -> Decision:
         """Decide one case (a dict, JSON text or :class:`Case`); see DESIGN.md §2."""
+        return self.evaluate_logged(case)[0]
+
+    def evaluate_logged(self, case: Any) -> tuple[Decision, int | None]:
+        """:meth:`evaluate`, and the id of the decision in the log (``None``: no log),
+        for a host that shows or replays it later (the HTTP API answers with it)."""
         started = time.perf_counter()
         if self.auto_reload:
             self._maybe_reload()
@@ -262,8 +267,8 @@ class Kernel:
         masker = masker_for(industry.facts_model, parsed.facts)
         if masker is not None:
             decision = _masked(decision, masker)
-        self._finish(parsed, case, decision, started, as_of, masker)
-        return decision
+        decision_id = self._finish(parsed, case, decision, started, as_of, masker)
+        return decision, decision_id
 
     def _now(self) -> dt.datetime:
         now = self.clock() if self.clock is not None else system_clock()
@@ -461,15 +466,17 @@ class Kernel:
         started: float,
         as_of: dt.datetime,
         masker: Masker | None = None,
-    ) -> None:
+    ) -> int | None:
+        decision_id = None
         if self.store is not None:
-            self._log(parsed, decision, started, as_of, masker)
+            decision_id = self._log(parsed, decision, started, as_of, masker)
         # One pluggy call per observer: one failing must not keep the others from it.
         for plugin, observe in each_implementation(self.pm, "decision_made"):
             try:
                 observe(case=parsed, decision=decision)
             except Exception:  # observers never cost the host its decision
                 logger.exception("decision_made observer %r failed", plugin)
+        return decision_id
 
     def _log(
         self,
@@ -478,9 +485,10 @@ class Kernel:
         started: float,
         as_of: dt.datetime,
         masker: Masker | None,
-    ) -> None:
-        """Record the decision: facts it reported as ignored are not stored, personal
-        ones are masked; a log that cannot be written warns or raises, as configured."""
+    ) -> int | None:
+        """Record the decision and return its id: facts it reported as ignored are not
+        stored, personal ones are masked; a log that cannot be written warns (no id) or
+        raises, as configured."""
         known = self.industries[decision.industry].facts_model.model_fields
         facts = as_received({k: v for k, v in parsed.facts.items() if k in known})
         envelope = {
@@ -491,7 +499,7 @@ class Kernel:
         }
         assert self.store is not None
         try:
-            self.store.record(
+            return self.store.record(
                 envelope,
                 decision,
                 plugin_versions=self.plugin_versions,
@@ -506,6 +514,7 @@ class Kernel:
                 raise
             logger.warning("%s", exc)
             decision.warnings.append(str(exc))
+            return None
 
     @property
     def calendar_version(self) -> str:

@@ -1,7 +1,8 @@
 """The ``cscore`` command line.
 
 Commands are grouped by what they act on (``evaluate``, ``rules``, ``decisions``,
-``plugins``, ``calendar``); plugins add their own through the ``register_commands`` hook.
+``plugins``, ``calendar``; ``serve`` runs the HTTP API); plugins add their own through
+the ``register_commands`` hook.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from cscore.cli.decisions import decisions
 from cscore.cli.evaluate import evaluate
 from cscore.cli.plugins import functions, plugins
 from cscore.cli.rules import rules
+from cscore.cli.serve import serve
 from cscore.errors import CscoreError
 from cscore.plugins import make_plugin_manager
 from cscore.store import default_db_path
@@ -88,6 +90,7 @@ cli.add_command(decisions)
 cli.add_command(plugins)
 cli.add_command(functions)
 cli.add_command(calendar)
+cli.add_command(serve)
 
 
 def main() -> None:

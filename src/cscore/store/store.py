@@ -347,6 +347,12 @@ class DecisionStore:
             "decision": json.loads(row[6]),
         }
 
+    def query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        """The rows of one read-only query, under the store's lock (filtered listings
+        such as the HTTP API's build their own SQL on the tables above)."""
+        with self._lock:
+            return [tuple(row) for row in self.db.execute(sql, list(params)).fetchall()]
+
     def count(self) -> int:
         with self._lock:
             return int(self.db.execute("SELECT count(*) FROM decisions").fetchone()[0])
