@@ -10,6 +10,8 @@ import click
 from cscore.errors import RuleFileError, RuleLoadError
 from cscore.rulebook.cases import find_case_files, load_cases, rules_dir_for, run_case
 
+MAX_SHOWN = 50  # problems printed per run: enough to fix a batch, not a wall of text
+
 
 @click.group()
 def rules() -> None:
@@ -21,25 +23,33 @@ def _kernel(settings: Any, paths: tuple[str, ...]) -> Any:
     try:
         return settings.kernel(log=False, rules_dir=rules_dir)
     except RuleLoadError as exc:
-        for error in exc.errors:
+        for error in exc.errors[:MAX_SHOWN]:
             click.echo(f"ERROR {error}", err=True)
+        if len(exc.errors) > MAX_SHOWN:
+            click.echo(f"ERROR … and {len(exc.errors) - MAX_SHOWN} more", err=True)
         raise click.ClickException(f"{len(exc.errors)} problem(s) in the rule files") from None
 
 
 @rules.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
 @click.pass_obj
-def check(settings: Any, paths: tuple[str, ...]) -> None:
-    """Load and compile the rule files; report every problem with file:line."""
+def check(settings: Any, paths: tuple[str, ...], strict: bool) -> None:
+    """Load and compile the rule files and check the rule cases beside them; report
+    every problem with file:line."""
     kernel = _kernel(settings, paths)
     compiled = kernel.library.compiled()
     files = {f.path for ruleset in compiled.values() for f in ruleset.files}
+    # A rule set shares the files of the packs: one warning is printed once.
+    warnings = dict.fromkeys(w for ruleset in compiled.values() for w in ruleset.warnings)
+    for warning in warnings:
+        click.echo(f"warning: {warning}")
     for ruleset in compiled.values():
-        for warning in ruleset.warnings:
-            click.echo(f"warning: {warning}")
         for name, (common, own) in ruleset.shadowed.items():
             click.echo(f"note: {ruleset.key}: constant '{name}' from {own} overrides {common}")
     count = sum(len(r.rules) for r in compiled.values())
+    if strict and warnings:
+        raise click.ClickException(f"{len(warnings)} warning(s) and --strict")
     click.echo(f"OK: {len(compiled)} rule sets, {count} rules, {len(files)} files")
 
 

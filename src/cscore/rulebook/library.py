@@ -21,7 +21,7 @@ from cscore.industry import IndustrySpec
 from cscore.language.functions import FunctionSpec
 from cscore.rulebook.assemble import RulesetSources, assemble
 from cscore.rulebook.compiled import CompiledRuleset
-from cscore.rulebook.formats import RuleFormat
+from cscore.rulebook.formats import CASES_SUFFIX, RuleFormat
 from cscore.rulebook.model import RuleFile
 
 ALL_KINDS = "all"
@@ -189,6 +189,8 @@ class RuleLibrary:
                     industry=key,
                     kind=kind,
                     outcomes=industry.outcomes.get(kind, {}),
+                    folder=self._folder(key),
+                    has_cases=self._has_cases(key, kind),
                     own=[f for f in own_files if kind in own_kinds[f.path]],
                     shared=[
                         f
@@ -201,6 +203,14 @@ class RuleLibrary:
                 except RuleLoadError as exc:
                     errors.extend(e for e in exc.errors if e not in errors)
         return compiled
+
+    def _folder(self, industry: str) -> str:
+        root = self.industry_roots.get(industry)
+        return root.label if root is not None else ""
+
+    def _has_cases(self, industry: str, kind: str) -> bool:
+        root = self.industry_roots.get(industry)
+        return root is not None and (root.path / f"{kind}{CASES_SUFFIX}").is_file()
 
     def kinds_of(
         self,
