@@ -42,7 +42,7 @@ from cscore.language.exclusive import exclusive
 from cscore.language.functions import FunctionSpec
 from cscore.language.interpreter import compile_value
 from cscore.language.parser import ExpressionError, parse
-from cscore.language.types import ANY, STRING, Type, enum, list_of, unify
+from cscore.language.types import ANY, ORDERED, STRING, Type, enum, list_of, unify
 from cscore.models.outcomes import DATA_OUTCOMES, merge_declared
 from cscore.rulebook.compiled import CompiledRule, CompiledRuleset, CompiledSet
 from cscore.rulebook.fanout import MAX_TESTS_PER_NODE, Chunks, chunk_tag
@@ -499,11 +499,7 @@ class _Assembler:
                 else:
                     checked, t = check_value(node, scope, expected)
                     if keys[key].hit in ("sum", "max", "min") and t.name not in (
-                        "integer",
-                        "number",
-                        "date",
-                        "datetime",
-                        "duration",
+                        *ORDERED,  # money amounts too: a sum of fees
                         "any",
                     ):
                         raise ExpressionError(f"hit policy '{keys[key].hit}' needs numbers", 0)
