@@ -153,6 +153,8 @@ class RuleLibrary:
                 files.append(self.read(root, file))
             except RuleFileError as exc:
                 errors.append(exc)
+            except RuleLoadError as exc:  # a format reporting several problems of a file
+                errors.extend(exc.errors)
         return files
 
     # compiling ------------------------------------------------------------------
