@@ -238,6 +238,8 @@ def test_files_can_share_constants_across_kinds(tmp_path):
         "rules:\n  - id: T\n    when: goods_amount_paid >= threshold\n    set: {free: true}\n",
         encoding="utf-8",
     )
+    # fee's own file (without it, fee would decide nothing: an error, test_silent_edits)
+    (rules / "ecommerce" / "fee.yaml").write_text("outputs: {shipping_fee: first}\n")
     with Kernel(rules_dir=rules) as kernel:
         compiled = kernel.library.compiled()
     assert any(r.id == "T" for r in compiled[("ecommerce", "fee")].rules)

@@ -86,7 +86,8 @@ def register_rule_formats(register: Callable[[RuleFormat], None]) -> None:
 
     :param register: call with ``RuleFormat(suffix, read, description)``; ``read(path,
         display_path)`` returns a :class:`cscore.rulebook.model.RuleFile` or raises
-        :class:`cscore.errors.RuleFileError`.
+        :class:`cscore.errors.RuleFileError` (or :class:`cscore.errors.RuleLoadError`
+        listing several problems of the file).
     """
 
 

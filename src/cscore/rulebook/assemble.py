@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,7 @@ from cscore.language.exclusive import exclusive
 from cscore.language.functions import FunctionSpec
 from cscore.language.interpreter import compile_value
 from cscore.language.parser import ExpressionError, parse
-from cscore.language.types import ANY, STRING, Type, enum, list_of, unify
+from cscore.language.types import ANY, ORDERED, STRING, Type, enum, list_of, unify
 from cscore.models.outcomes import DATA_OUTCOMES, merge_declared
 from cscore.rulebook.compiled import CompiledRule, CompiledRuleset, CompiledSet
 from cscore.rulebook.fanout import MAX_TESTS_PER_NODE, Chunks, chunk_tag
@@ -58,6 +58,7 @@ from cscore.rulebook.model import (
     Where,
 )
 from cscore.rulebook.rowgroups import row_groups
+from cscore.rulebook.unset import RuleView, unset_reads
 from cscore.rulebook.yamlsource import line_offset
 
 # Rules per engine fact: durable_rules refuses > 64 matches on one fact. A chunk can
@@ -78,6 +79,8 @@ class RulesetSources:
     outcomes: Mapping[str, Type] = field(default_factory=dict)  # the industry's vocabulary
     # function -> (rule id, name) a rule pack says the function implements (RulePack.cites)
     citations: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    folder: str = ""  # the industry's rule folder as shown to people (rules/ecommerce)
+    has_cases: bool = False  # the folder has rule cases for this kind (<kind>.cases.yaml)
 
 
 @dataclass
@@ -136,6 +139,7 @@ class _Assembler:
         specs = self.select_rules()
         self.stop_on_errors()
         drafts = [d for d in (self.parse_rule(spec, file) for spec, file in specs) if d]
+        self.errors.extend(duplicate_rules(drafts, self.fail))
         drafts = self.expand_data_rules(drafts)
         self.stop_on_errors()
         drafts = self.hoist(drafts, keys, constants)
@@ -143,12 +147,18 @@ class _Assembler:
             draft.order = order
         self.check_set_keys(drafts, keys)
         self.check_messages(drafts, keys, constants)
+        self.check_outputs_set(drafts, keys)
         self.stop_on_errors()
         groups = row_groups(([key for key, *_ in d.sets] for d in drafts), keys)
         layers = self.layer(drafts, keys)
         self.stop_on_errors()
         key_types = self.check_types(drafts, keys, constants, layers)
         self.stop_on_errors()
+        views = [
+            RuleView(d.spec.id, d.spec.where, d.condition, [(k, n, w) for k, n, _t, w in d.sets])
+            for d in drafts
+        ]
+        self.warnings.extend(unset_reads(views, keys))
         self.check_ties(drafts, keys, groups)
         self.stop_on_errors()
         return self.compile(drafts, keys, key_types, constants, shadowed, groups)
@@ -397,6 +407,28 @@ class _Assembler:
                     )
                 )
 
+    def check_outputs_set(self, drafts: list[_Draft], keys: Mapping[str, KeySpec]) -> None:
+        """A kind none of whose outputs any rule sets has lost its rule file (a deleted
+        return.yaml): every decision of it would be empty, without a word."""
+        outputs = {key for key, spec in keys.items() if spec.report and key not in DATA_KEYS}
+        if any(key in outputs for draft in drafts for key, *_ in draft.sets):
+            return
+        if any(spec.report for file in self.sources.own for spec in file.keys.values()):
+            return  # the kind's file is there, only its rules are still to be written
+        if not (self.sources.own or self.sources.has_cases):
+            return  # a kind this folder does not decide (yet): the packs' rules serve it
+        folder = self.sources.folder or self.sources.industry
+        kind = self.sources.kind
+        self.errors.append(
+            RuleFileError(
+                folder,
+                None,
+                f"{self.sources.industry} decides '{kind}', but no rule sets any output of "
+                f"it: its rule file is missing (add {folder}/{kind}.yaml, or a file with "
+                f"'kinds: [{kind}]')",
+            )
+        )
+
     # 3. layers -------------------------------------------------------------------
 
     def layer(
@@ -540,11 +572,7 @@ class _Assembler:
                 else:
                     checked, t = check_value(node, scope, expected)
                     if keys[key].hit in ("sum", "max", "min") and t.name not in (
-                        "integer",
-                        "number",
-                        "date",
-                        "datetime",
-                        "duration",
+                        *ORDERED,  # money amounts too: a sum of fees
                         "any",
                     ):
                         raise ExpressionError(f"hit policy '{keys[key].hit}' needs numbers", 0)
@@ -603,7 +631,7 @@ class _Assembler:
                     continue
                 key = differing[0]
                 group = groups.get(key, frozenset({key}))
-                if exclusive(_standing(first, group), _standing(second, group)):
+                if exclusive(_standing(first, group, second), _standing(second, group, first)):
                     continue
                 self.errors.append(
                     self.fail(
@@ -765,14 +793,17 @@ class _Cycle(Exception):
         self.rules = rules
 
 
-def _standing(draft: _Draft, group: frozenset[str]) -> Node | None:
+def _standing(draft: _Draft, group: frozenset[str], other: _Draft) -> Node | None:
     """A rule's condition, and that its row stands: a rule that lost its row sets none
     of the group's keys, so it can tie with nothing there. ``when: covered == true``
-    never ties with a rule that sets ``covered: false`` in the same row."""
+    never ties with a rule that sets ``covered: false`` in the same row. Only the keys
+    the other rule reads count: two rules setting a key differently are not exclusive
+    for that alone (that is the very tie)."""
+    read = names_in(other.condition) if other.condition is not None else set()
     row = [
         Compare(0, "==", Name(0, key), node)
         for key, node, *_ in draft.sets
-        if key in group and isinstance(node, Literal) and node.value is not None
+        if key in group and key in read and isinstance(node, Literal) and node.value is not None
     ]
     if not row:
         return draft.condition
@@ -799,6 +830,36 @@ def _words_set(key: str, drafts: list[_Draft], spec: KeySpec) -> Type | None:
             return None
         words.add(spec.default)
     return enum(words) if words else None
+
+
+def duplicate_rules(
+    drafts: Sequence[_Draft], fail: Callable[[Where, str, str], RuleFileError]
+) -> list[RuleFileError]:
+    """A rule copied with the same id and body (condition and values) is a paste
+    mistake: the copy fires twice, and an edit of one leaves the other deciding."""
+    errors = []
+    seen: dict[tuple[Any, ...], _Draft] = {}
+    for draft in drafts:
+        spec = draft.spec
+        body = (
+            spec.id,
+            spec.role,
+            None if draft.condition is None else render(draft.condition),
+            tuple((key, render(node)) for key, node, *_ in draft.sets),
+            spec.facts,
+            spec.invalid,
+        )
+        first = seen.setdefault(body, draft)
+        if first is not draft:
+            errors.append(
+                fail(
+                    spec.where,
+                    f"is a copy of the rule {spec.id} at {first.spec.where} (same condition "
+                    "and values): delete one of them",
+                    spec.id,
+                )
+            )
+    return errors
 
 
 def _reads(draft: _Draft) -> set[str]:

@@ -57,6 +57,7 @@ class CaseResult:
     case: RuleCase
     problems: list[str] = field(default_factory=list)
     outcomes: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # the decision's warnings
 
     @property
     def passed(self) -> bool:
@@ -151,6 +152,7 @@ def run_case(kernel: Any, case: RuleCase) -> CaseResult:
         result.problems.append(f"error: {exc}")
         return result
     result.outcomes = decision.outcomes
+    result.warnings = list(decision.warnings)
     for kind, expected in case.expect.items():
         actual = decision.outcomes.get(kind)
         if actual is None:
@@ -186,3 +188,49 @@ def _show(value: Any) -> str:
     if isinstance(value, str):
         return repr(value)
     return str(value).replace("True", "true").replace("False", "false")
+
+
+# Outcome fields the kernel reports besides a rule set's outputs (DESIGN.md §2.4).
+KERNEL_FIELDS = ("decision", "missing_fields", "invalid_fields")
+
+
+def check_case(kernel: Any, case: RuleCase) -> list[str]:
+    """What in a case can never match, without running it: an unknown industry or kind,
+    an unknown fact (did-you-mean), an expected field that is no output of its kind, an
+    expected rule id that no rule of the kind has. Each as ``file:line: case '…': …``."""
+    from cscore.models.unknown import unknown_fact_warnings
+
+    where = f"{case.where}: case '{case.name}'"
+    industry = kernel.industries.get(case.industry)
+    if industry is None:
+        hint = did_you_mean(case.industry, kernel.industries)
+        return [f"{where}: unknown industry '{case.industry}'{hint}"]
+    problems = []
+    for kind in case.kinds:
+        if kind not in industry.kinds:
+            hint = did_you_mean(kind, industry.kinds)
+            problems.append(f"{where}: {case.industry} has no kind '{kind}'{hint}")
+    for warning in unknown_fact_warnings(industry.facts_model, case.facts):
+        problems.append(f"{where}: {warning.replace(' ignored', '')}")
+    compiled = kernel.library.compiled()
+    rule_ids: set[str] = set()
+    for kind in case.kinds:
+        ruleset = compiled.get((case.industry, kind))
+        if ruleset is None:
+            continue
+        rule_ids.update(rule.id for rule in ruleset.rules)
+        # a function a rule calls may apply a catalog rule of its own (COMMON-CAL-009)
+        rule_ids.update(cited for rule in ruleset.rules for cited, *_ in rule.cites)
+        fields = [*ruleset.outputs, *KERNEL_FIELDS]
+        for key in case.expect.get(kind, {}):
+            if key not in fields:
+                hint = did_you_mean(key, fields)
+                problems.append(f"{where}: '{key}' is not an output of {ruleset.key}{hint}")
+    for kind in case.expect:
+        if kind not in case.kinds:
+            problems.append(f"{where}: expect names kind '{kind}', which the case does not ask")
+    for rule in case.expect_rules:
+        if rule_ids and rule not in rule_ids:
+            hint = did_you_mean(rule, sorted(rule_ids))
+            problems.append(f"{where}: expect_rules names '{rule}', which no rule has{hint}")
+    return problems

@@ -21,7 +21,7 @@ from cscore.industry import IndustrySpec
 from cscore.language.functions import FunctionSpec
 from cscore.rulebook.assemble import RulesetSources, assemble
 from cscore.rulebook.compiled import CompiledRuleset
-from cscore.rulebook.formats import RuleFormat
+from cscore.rulebook.formats import CASES_SUFFIX, RuleFormat
 from cscore.rulebook.model import RuleFile
 
 ALL_KINDS = "all"
@@ -155,6 +155,8 @@ class RuleLibrary:
                 files.append(self.read(root, file))
             except RuleFileError as exc:
                 errors.append(exc)
+            except RuleLoadError as exc:  # a format reporting several problems of a file
+                errors.extend(exc.errors)
         return files
 
     # compiling ------------------------------------------------------------------
@@ -192,6 +194,8 @@ class RuleLibrary:
                     kind=kind,
                     outcomes=industry.outcomes.get(kind, {}),
                     citations=self.citations,
+                    folder=self._folder(key),
+                    has_cases=self._has_cases(key, kind),
                     own=[f for f in own_files if kind in own_kinds[f.path]],
                     shared=[
                         f
@@ -204,6 +208,14 @@ class RuleLibrary:
                 except RuleLoadError as exc:
                     errors.extend(e for e in exc.errors if e not in errors)
         return compiled
+
+    def _folder(self, industry: str) -> str:
+        root = self.industry_roots.get(industry)
+        return root.label if root is not None else ""
+
+    def _has_cases(self, industry: str, kind: str) -> bool:
+        root = self.industry_roots.get(industry)
+        return root is not None and (root.path / f"{kind}{CASES_SUFFIX}").is_file()
 
     def kinds_of(
         self,

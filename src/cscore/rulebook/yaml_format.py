@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cscore.calendar.schedule import ScheduleError, parse_schedule
-from cscore.errors import RuleFileError, did_you_mean
+from cscore.errors import RuleFileError, RuleLoadError, did_you_mean
 from cscore.language.types import BY_NAME, Type, enum
 from cscore.rulebook.model import (
     HIT_POLICIES,
@@ -30,7 +30,15 @@ from cscore.rulebook.model import (
     SetSpec,
     Where,
 )
-from cscore.rulebook.yamlsource import item_line, key_line, node_line, plain, read_yaml, value_line
+from cscore.rulebook.yamlsource import (
+    item_line,
+    key_line,
+    node_line,
+    plain,
+    read_yaml,
+    value_line,
+    with_folds,
+)
 
 TOP_KEYS = (
     "title",
@@ -56,12 +64,18 @@ _FULLWIDTH_SEPARATORS = ("，", "、", "；")
 
 def read_rule_file(file: Path, display: str) -> RuleFile:
     data, sha = read_yaml(file, display)
-    return _Reader(display).read(data, file, sha)
+    lines = file.read_text(encoding="utf-8").splitlines()  # for lines in folded text
+    return _Reader(display, lines).read(data, file, sha)
+
+
+MAX_PROBLEMS = 50  # per file: every broken entry is reported, within reason
 
 
 class _Reader:
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, lines: list[str] | None = None) -> None:
         self.path = path
+        self.lines = lines or []
+        self.problems: list[RuleFileError] = []  # broken entries, reported together
 
     def fail(self, line: int | None, message: str, rule: str | None = None) -> RuleFileError:
         return RuleFileError(self.path, line, message, rule)
@@ -79,7 +93,7 @@ class _Reader:
                 hint = did_you_mean(str(key), TOP_KEYS)
                 raise self.fail(key_line(data, key), f"unknown section '{key}'{hint}")
         kinds = self.read_kinds(data)
-        return RuleFile(
+        rule_file = RuleFile(
             path=self.path,
             file=file,
             sha256=sha,
@@ -94,6 +108,9 @@ class _Reader:
                 *self.read_section(data, "rules", RULE_KEYS, "rule"),
             ),
         )
+        if self.problems:
+            raise RuleLoadError(self.problems[:MAX_PROBLEMS])
+        return rule_file
 
     def read_kinds(self, data: dict[str, Any]) -> tuple[str, ...] | None:
         if "kinds" not in data:
@@ -240,7 +257,13 @@ class _Reader:
             return []
         if not isinstance(section, list):
             raise self.fail(key_line(data, name), f"'{name}' must be a list of entries ('- id: …')")
-        return [self.read_entry(section, index, allowed, role) for index in range(len(section))]
+        entries = []
+        for index in range(len(section)):
+            try:
+                entries.append(self.read_entry(section, index, allowed, role))
+            except RuleFileError as exc:  # report it with the others, go on to the next
+                self.problems.append(exc)
+        return entries
 
     def read_entry(
         self, section: list[Any], index: int, allowed: tuple[str, ...], role: str
@@ -268,7 +291,13 @@ class _Reader:
         when_text = (
             None
             if when is None
-            else ("true" if when is True else "false" if when is False else when)
+            else (
+                "true"
+                if when is True
+                else "false"
+                if when is False
+                else with_folds(when, entry, "when", self.lines)
+            )
         )
         priority = entry.get("priority", 0)
         if isinstance(priority, bool) or not isinstance(priority, int):
@@ -308,7 +337,10 @@ class _Reader:
             specs.append(
                 SetSpec(
                     str(key),
-                    value if isinstance(value, str) else plain(value),  # keep folding for lines
+                    # keep folding for lines
+                    with_folds(value, sets, key, self.lines)
+                    if isinstance(value, str)
+                    else plain(value),
                     where,
                 )
             )

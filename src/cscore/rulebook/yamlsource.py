@@ -19,6 +19,7 @@ from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 
 from cscore.boundary import rulefiles
 from cscore.errors import RuleFileError
+from cscore.rulebook.yamlerrors import explain
 
 
 def _yaml() -> YAML:
@@ -42,10 +43,8 @@ def read_yaml(file: Path, display: str) -> tuple[Any, str]:
     try:
         data = _yaml().load(text)
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise RuleFileError(display, line, f"YAML error: {problem}") from None
+        line, message = explain(exc)
+        raise RuleFileError(display, line, message) from None
     except YAMLError as exc:
         raise RuleFileError(display, None, f"YAML error: {exc}") from None
     except (ValueError, RecursionError) as exc:  # what the scan above did not foresee
@@ -126,3 +125,33 @@ def plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(key): plain(item) for key, item in value.items()}
     return value
+
+
+def with_folds(value: Any, node: Any, key: Any, lines: list[str]) -> Any:
+    """A plain (unquoted, no ``>-``) scalar written over several lines comes back from
+    YAML as one line; this gives it the fold positions a ``>-`` scalar has, read from
+    the source lines, so :func:`line_offset` finds the line of an error on its third
+    line. Anything it cannot rebuild exactly (comments, quotes) is left as it is."""
+    if not isinstance(value, str) or isinstance(value, FoldedScalarString | LiteralScalarString):
+        return value
+    try:
+        line, column = (int(n) for n in node.lc.value(key))
+    except (KeyError, TypeError, AttributeError, ValueError):
+        return value
+    if line >= len(lines) or lines[line][column:].strip()[:1] in ("'", '"', ""):
+        return value
+    pieces = [lines[line][column:].strip()]
+    following = line + 1
+    while len(" ".join(pieces)) < len(value) and following < len(lines):
+        pieces.append(lines[following].strip())
+        following += 1
+    if len(pieces) == 1 or " ".join(pieces) != value:
+        return value
+    folded = FoldedScalarString(value)
+    positions, at = [], 0
+    for piece in pieces[:-1]:
+        at += len(piece)
+        positions.append(at)  # the space that stands for the line break
+        at += 1
+    folded.fold_pos = positions
+    return folded
