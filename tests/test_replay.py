@@ -15,7 +15,8 @@ import cscore.kernel
 from cscore.calendar import CHINA_TZ, HostCalendar
 from cscore.cli import cli
 from cscore.kernel import Kernel
-from cscore.replay import ReplayError, replay_decision
+from cscore.replay import ReplayError, replay_decision, replay_many
+from cscore.store import DecisionStore
 
 from .conftest import PUBLIC_CASES, return_case
 
@@ -50,6 +51,24 @@ def test_every_public_case_replays_the_same_with_and_without_as_of(tmp_path):
         result = _replay(db, str(decision_id))
         assert result.exit_code == 0, result.output
         assert result.output.startswith("same (decision"), result.output
+
+
+def test_the_public_cases_of_every_industry_replay_the_same(tmp_path):
+    """All forty public cases, with and without as_of, replay as "same" against the rule
+    files they were decided with (one replay kernel for the shared set of files)."""
+    cases = json.loads(PUBLIC_CASES.read_text(encoding="utf-8"))
+    db = tmp_path / "log.db"
+    with Kernel(db=db, clock=lambda: FRIDAY_0930) as kernel:
+        for case in cases:
+            kernel.evaluate(case)
+            kernel.evaluate(_without_as_of(case))
+    store = DecisionStore(db, read_only=True)
+    try:
+        results = replay_many(store, range(1, 2 * len(cases) + 1))
+    finally:
+        store.close()
+    assert len(results) == 80
+    assert [r.decision_id for r in results if not r.same] == []
 
 
 def test_the_instant_used_is_logged(tmp_path):

@@ -14,7 +14,7 @@ import contextlib
 import datetime as dt
 import json
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,6 +80,36 @@ def replay_decision(
     options = {"plugins": plugins, "load_entrypoints": load_entrypoints, "calendar": calendar}
     with _kernel_for(record, current=current, rules_dir=rules_dir, **options) as kernel:
         return _compare(record, kernel, current=current)
+
+
+def replay_many(
+    store: DecisionStore,
+    decision_ids: Iterable[int],
+    *,
+    plugins: Iterable[Any] = (),
+    load_entrypoints: bool = True,
+    calendar: HostCalendar | None = None,
+) -> list[ReplayResult]:
+    """Replay several logged decisions against their own rule files, building one
+    kernel per distinct set of rule files (decisions of one kernel share it) rather
+    than one per decision. Results in the order of ``decision_ids``."""
+    records = [_record(store, decision_id) for decision_id in decision_ids]
+    results: dict[int, ReplayResult] = {}
+    by_files: dict[str | None, list[dict[str, Any]]] = {}
+    for record in records:
+        by_files.setdefault(record["rule_file_set"], []).append(record)
+    options = {"plugins": plugins, "load_entrypoints": load_entrypoints, "calendar": calendar}
+    for group in by_files.values():
+        with _kernel_for(group[0], current=False, rules_dir=None, **options) as kernel:
+            for record in group:
+                kernel.clock = _instant(record["as_of"])  # each decision at its own
+                results[record["id"]] = _compare(record, kernel, current=False)
+    return [results[record["id"]] for record in records]
+
+
+def _instant(as_of: str) -> Callable[[], dt.datetime]:
+    moment = dt.datetime.fromisoformat(as_of)
+    return lambda: moment
 
 
 def decide_again(
