@@ -51,7 +51,6 @@ def test_docs_example_runs(tmp_path, name):
     industry, kind, rules_text, cases_text = EXAMPLES[name]
     folder = tmp_path / "rules" / industry
     folder.mkdir(parents=True)
-    (tmp_path / "rules" / "common").mkdir()
     (folder / f"{kind}.yaml").write_text(rules_text, encoding="utf-8")
     cases_file = folder / f"{kind}.cases.yaml"
     cases_file.write_text(cases_text, encoding="utf-8")

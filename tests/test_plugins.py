@@ -305,9 +305,10 @@ def test_load_plugins_allow_list(monkeypatch):
     monkeypatch.setenv("CSCORE_LOAD_PLUGINS", "")
     with Kernel() as kernel:
         assert kernel.industries == {}
-    monkeypatch.setenv("CSCORE_LOAD_PLUGINS", "ecommerce")
+    monkeypatch.setenv("CSCORE_LOAD_PLUGINS", "ecommerce,common")  # it needs the common pack
     with Kernel() as kernel:
         assert set(kernel.industries) == {"ecommerce"}
+        assert set(kernel.packs) == {"common"}
 
 
 ROUTING_RULES = """\

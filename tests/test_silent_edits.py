@@ -56,16 +56,22 @@ def test_a_csv_row_missing_its_last_cell(check, rules_copy):
     """The last row without its carrier cell would drop carrier from the decision."""
     path = rules_copy / "ecommerce" / "fee.shipping.csv"
     row = "ECOM-FEE-001,不满门槛 收标准运费,!= false,,false,< free_shipping_threshold,"
-    line = edit(path, row + "standard_shipping_fee,standard", row + "standard_shipping_fee")
+    message = ",您好，您的订单未满包邮门槛，运费为{shipping_fee}元。"
+    line = edit(
+        path,
+        row + "standard_shipping_fee,standard" + message,
+        row + "standard_shipping_fee" + message,
+    )
     result = check(rules_copy)
     assert result.exit_code == 1
     [error] = errors(result)
-    assert f"fee.shipping.csv:{line}: 7 cells but 8 columns" in error
+    assert f"fee.shipping.csv:{line}: 8 cells but 9 columns" in error
 
 
 SEVEN_DAY_RULE = """\
   - id: ECOM-RET-001
     name: 七日无理由退货
+    message: 您好，您的订单在七日无理由退货期内（至{return_deadline}），可以为您办理退货。
     when: >-
       request_type == no_reason_return and order_channel in distance_channels
       and request_date <= return_deadline
@@ -114,14 +120,16 @@ def test_equal_priorities_setting_different_values(check, rules_copy):
     path = rules_copy / "ecommerce" / "return.yaml"
     line = edit(
         path,
-        "    name: 法定不适用 (定作/鲜活/数字/报刊)\n    priority: 30\n",
-        "    name: 法定不适用 (定作/鲜活/数字/报刊)\n    priority: 40\n",
+        "    priority: 30\n    when: >-\n      request_type in [no_reason_return, exchange]\n"
+        "      and (return_exclusion in statutory_exclusions",
+        "    priority: 40\n    when: >-\n      request_type in [no_reason_return, exchange]\n"
+        "      and (return_exclusion in statutory_exclusions",
     )
     result = check(rules_copy)
     assert result.exit_code == 1
     [error] = errors(result)
     assert re.search(
-        rf"return\.yaml:{line - 1}: rule ECOM-RET-002: sets '(decision|reason)'", error
+        rf"return\.yaml:{line - 3}: rule ECOM-RET-002: sets '(decision|reason)'", error
     )
     assert "same priority (40) as ECOM-RET-001" in error
 
@@ -147,7 +155,7 @@ def test_a_deleted_rule_file(check, rules_copy):
     result = check(rules_copy)
     assert result.exit_code == 1
     [error] = errors(result)
-    assert f"ERROR {rules_copy / 'ecommerce'}: ecommerce decides 'return'" in error
+    assert "ERROR rules/ecommerce: ecommerce decides 'return'" in error  # no server path
     assert "add " in error and "return.yaml" in error
 
 

@@ -151,7 +151,7 @@ def test_impossible_and_missing_facts(cscore_kernel, make_case):
 
 def test_without_the_plugin_the_industry_is_gone(monkeypatch, make_case):
     """Not loading the plugin (as if uninstalled) removes the industry and nothing else."""
-    monkeypatch.setenv("CSCORE_LOAD_PLUGINS", "ecommerce")
+    monkeypatch.setenv("CSCORE_LOAD_PLUGINS", "ecommerce,common")
     import cscore  # the host's API: the kernel a host would start
 
     with cscore.Kernel(db=":memory:") as kernel:

@@ -107,7 +107,7 @@ class RuleFileIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    root: str = Field(description="The pack or industry folder: 'common', 'ecommerce', …")
+    root: str = Field(description="The pack or industry folder: a pack's or an industry's key")
     name: str = Field(description="The file name in that folder: 'return.yaml'")
     text: str = Field(description="The file's content")
 
