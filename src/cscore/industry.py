@@ -32,6 +32,9 @@ class IndustrySpec:
         sets a declared field to anything else fails to load. Enumerations add to those
         of the shared rule packs (a department of its own next to the common ones); the
         kernel adds ``needs_info``/``invalid_input`` and the data-quality fields itself.
+    :param ask_by_consequence: ask for every absent fact whose value would change an
+        outcome (DESIGN §2.4, :mod:`cscore.rulebook.consequence`); the facts model marks
+        the facts whose absence has a meaning (:class:`cscore.plugin.Absent`).
     """
 
     key: str
@@ -43,6 +46,7 @@ class IndustrySpec:
     description: str = ""
     outcomes: OutcomeVocabulary = field(default_factory=dict)
     plugin: str = field(default="", compare=False)
+    ask_by_consequence: bool = False
 
     def fact_types(self) -> Mapping[str, Type]:
         """Every fact a rule file of this industry may name, with its type."""

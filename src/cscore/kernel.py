@@ -35,6 +35,7 @@ from cscore.industry import IndustrySpec, RulePack
 from cscore.jsonvalues import as_received, to_json, to_json_dict
 from cscore.language.functions import EvalContext, FunctionSpec
 from cscore.models.case import ANNOTATION_KEYS, Case
+from cscore.models.absent import host_facts
 from cscore.models.decision import Decision, TraceEntry
 from cscore.models.outcomes import INVALID_INPUT
 from cscore.models.unknown import unknown_fact_warnings
@@ -49,6 +50,7 @@ from cscore.plugins import (
 )
 from cscore.privacy import Masker, masker_for
 from cscore.rulebook.assemble import rules_version
+from cscore.rulebook.consequence import Asked, ask_by_consequence, asked_trace
 from cscore.rulebook.formats import RuleFormat
 from cscore.rulebook.library import ReloadReport, RuleLibrary, RuleRoot
 from cscore.rulebook.model import RuleFile
@@ -281,18 +283,23 @@ class Kernel:
     ) -> Decision:
         facts: dict[str, Any] = validated.model_dump(exclude_none=True)
         facts["as_of"] = as_of  # the case's, or now: logged, so a replay uses it too
-        calendar = WorkCalendar(
-            getattr(validated, "holiday_calendar", None) or self.calendar, self.calendar_data
-        )
+        host_calendar = getattr(validated, "holiday_calendar", None) or self.calendar
+        calendar = WorkCalendar(host_calendar, self.calendar_data)
         facts.update(self._enrich(industry.key, facts, calendar))
         outcomes: dict[str, dict[str, Any]] = {}
         results: list[tuple[str, Any, Any]] = []
         used: list[Any] = []
+        asked: list[tuple[str, Any, Asked]] = []
         ctx = EvalContext(calendar=calendar)
         for kind in kinds:
             evaluation = self._run(industry.key, kind, facts, ctx)
             result = evaluation.result()
             outcomes[kind] = to_json_dict(result.outcome, evaluation.ruleset.money)
+            if industry.ask_by_consequence:  # DESIGN §2.4: ask what would change it
+                found = self._ask(industry, kind, evaluation, facts, outcomes[kind], host_calendar)
+                if found is not None:
+                    outcomes[kind] = found.outcome()
+                    asked.append((kind, evaluation.ruleset, found))
             results.append((kind, evaluation.ruleset, result))
             used.append(evaluation.ruleset)
         warnings.extend(calendar.warnings)
@@ -300,9 +307,38 @@ class Kernel:
             case_id=case_id,
             industry=industry.key,
             outcomes=outcomes,
-            trace=lambda: _trace(results),
+            trace=lambda: _trace(results) + asked_trace(asked),
             warnings=warnings,
             rules_version=self._rules_version(used),
+        )
+
+    def _ask(
+        self,
+        industry: IndustrySpec,
+        kind: str,
+        evaluation: Evaluation,
+        facts: Mapping[str, Any],
+        outcome: dict[str, Any],
+        host_calendar: HostCalendar | None,
+    ) -> Asked | None:
+        """Facts missing by consequence (cscore.rulebook.consequence). Probes run with a
+        calendar of their own: their dates must not add warnings to the decision."""
+        ruleset = evaluation.ruleset
+        probe_ctx = EvalContext(calendar=WorkCalendar(host_calendar, self.calendar_data))
+
+        def rerun(probe: Mapping[str, Any]) -> dict[str, Any]:
+            again = self._run(industry.key, kind, probe, probe_ctx).result()
+            return to_json_dict(again.outcome, ruleset.money)
+
+        return ask_by_consequence(
+            ruleset,
+            facts,
+            evaluation.values,
+            outcome,
+            host_facts(industry.facts_model),
+            rerun,
+            self.functions,
+            evaluation.ctx,
         )
 
     def _rules_version(self, rulesets: list[Any]) -> str:

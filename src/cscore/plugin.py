@@ -32,6 +32,7 @@ from cscore.language.types import (
     list_of,
     record,
 )
+from cscore.models.absent import NONE_LISTED, NOT_REPORTED, PENDING, Absent
 from cscore.models.case import Case
 from cscore.models.decision import Decision, TraceEntry
 from cscore.models.facts import (
@@ -56,6 +57,10 @@ from cscore.rulebook.formats import RuleFormat
 from cscore.rulebook.model import ConstantSpec, KeySpec, RuleFile, RuleSpec, SetSpec, Where
 
 __all__ = [
+    "NONE_LISTED",
+    "NOT_REPORTED",
+    "PENDING",
+    "Absent",
     "ANY",
     "ANY_LIST",
     "BOOL",

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
 from cscore.calendar import HostCalendar, to_china_time
+from cscore.models.absent import NONE_LISTED, NOT_REPORTED, PENDING, Absent
 from cscore.language.types import MONEY
 from cscore.privacy import Personal
 
@@ -87,27 +88,40 @@ class CommonFacts(FactsModel):
     """Facts any case may carry, whatever its industry."""
 
     as_of: Timestamp | None = Field(None, description="evaluation instant for 'has it passed?'")
-    customer_tier: Literal["regular", "vip"] | None = None
-    channel: Channel | None = None
+    customer_tier: Annotated[
+        Literal["regular", "vip"] | None, Absent("not a VIP: regular", same_as="regular")
+    ] = None
+    channel: Annotated[Channel | None, Absent("no contact through a channel: no response SLA")] = (
+        None
+    )
     rings_before_answer: Count | None = None
     received_at: Timestamp | None = None
-    responded_at: Timestamp | None = None
+    responded_at: Annotated[Timestamp | None, PENDING] = None
     platform: Text | None = None
-    issue_type: IssueType | None = None
-    ticket_created_at: Timestamp | None = None
-    department_contacted_at: Timestamp | None = None
+    # Absent: nothing to route; a ticket or a routing case demands it (COMMON-TKT-002).
+    issue_type: Annotated[IssueType | None, Absent("no issue to route")] = None
+    ticket_created_at: Annotated[Timestamp | None, Absent("no ticket")] = None
+    department_contacted_at: Annotated[Timestamp | None, PENDING] = None
     holiday_calendar: HostCalendar | None = None
-    external_channel: ExternalChannel | None = None
+    external_channel: Annotated[ExternalChannel | None, NONE_LISTED] = None
     # Facts the common rule pack reads in every industry (tickets, complaints,
     # priority): COMMON-TKT-004, COMMON-CMP-001/003/004, COMMON-ESC-004/006.
     product_category: Text | None = None
-    safety_hazard: Flag | None = None
-    core_function_impaired: Flag | None = None
+    safety_hazard: Annotated[Flag | None, NOT_REPORTED] = None
+    core_function_impaired: Annotated[Flag | None, NOT_REPORTED] = None
     complaint_category: ComplaintCategory | None = None
-    feedback_at: Timestamp | None = Field(None, description="handling result fed back")
-    resolved_date: Day | None = Field(None, description="complaint or ticket resolved")
-    customer_satisfied: Flag | None = None
-    non_standard_remedy: Flag | None = Field(None, description="remedy outside the library")
+    feedback_at: Annotated[Timestamp | None, PENDING] = Field(
+        None, description="handling result fed back"
+    )
+    resolved_date: Annotated[Day | None, PENDING] = Field(
+        None, description="complaint or ticket resolved"
+    )
+    customer_satisfied: Annotated[
+        Flag | None, Absent("no dissatisfaction reported", same_as=True)
+    ] = None
+    non_standard_remedy: Annotated[Flag | None, NOT_REPORTED] = Field(
+        None, description="remedy outside the library"
+    )
     # Free text: informational only, never changes a decision (CATALOG.md §6).
     symptom: Text | None = None
     issue: Text | None = None
