@@ -34,8 +34,8 @@ from cscore.errors import CaseError, PluginError, did_you_mean
 from cscore.industry import IndustrySpec, RulePack
 from cscore.jsonvalues import as_received, to_json, to_json_dict
 from cscore.language.functions import EvalContext, FunctionSpec
-from cscore.models.case import ANNOTATION_KEYS, Case
 from cscore.models.absent import host_facts
+from cscore.models.case import ANNOTATION_KEYS, Case
 from cscore.models.decision import Decision, TraceEntry
 from cscore.models.outcomes import INVALID_INPUT
 from cscore.models.unknown import unknown_fact_warnings

@@ -57,10 +57,6 @@ from cscore.rulebook.formats import RuleFormat
 from cscore.rulebook.model import ConstantSpec, KeySpec, RuleFile, RuleSpec, SetSpec, Where
 
 __all__ = [
-    "NONE_LISTED",
-    "NOT_REPORTED",
-    "PENDING",
-    "Absent",
     "ANY",
     "ANY_LIST",
     "BOOL",
@@ -72,8 +68,12 @@ __all__ = [
     "INVALID_INPUT",
     "MONEY",
     "NEEDS_INFO",
+    "NONE_LISTED",
+    "NOT_REPORTED",
     "NUMBER",
+    "PENDING",
     "STRING",
+    "Absent",
     "Amount",
     "ArgumentTypeError",
     "Case",

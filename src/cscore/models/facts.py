@@ -13,8 +13,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
 from cscore.calendar import HostCalendar, to_china_time
-from cscore.models.absent import NONE_LISTED, NOT_REPORTED, PENDING, Absent
 from cscore.language.types import MONEY
+from cscore.models.absent import NONE_LISTED, NOT_REPORTED, PENDING, Absent
 from cscore.privacy import Personal
 
 
@@ -87,7 +87,9 @@ class FactsModel(BaseModel):
 class CommonFacts(FactsModel):
     """Facts any case may carry, whatever its industry."""
 
-    as_of: Timestamp | None = Field(None, description="evaluation instant for 'has it passed?'")
+    as_of: Annotated[Timestamp | None, Absent("now (the kernel's clock)")] = Field(
+        None, description="evaluation instant for 'has it passed?'"
+    )
     customer_tier: Annotated[
         Literal["regular", "vip"] | None, Absent("not a VIP: regular", same_as="regular")
     ] = None

@@ -34,7 +34,7 @@ probe (they derive from lists, which are never probed).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +62,10 @@ from cscore.rulebook.compiled import CompiledRule, CompiledRuleset
 MAX_FACTS = 12  # facts re-evaluated per kind at most (the rest are asked for unprobed)
 MAX_VALUES = 8  # candidate values per fact at most
 WOULD_DECIDE = "would_decide"  # the additive outcome key of a needs_info by consequence
+
+# How long before now an event of unknown date is tried (days): same day, the next,
+# a working week, a fortnight and a half, a month, a year and more.
+PAST_DAYS = (0, 1, 3, 7, 16, 31, 400)
 
 # A value no rule names: stands for "any other text" of a free-text fact.
 OTHER = "\u2039other\u203a"
@@ -118,7 +122,9 @@ def reach_of(ruleset: CompiledRuleset) -> Reach:
 # -- three-valued reading of a condition -------------------------------------------------
 
 
-def tri(node: Node, unknown: frozenset[str], values: Mapping[str, Any], interp: Interpreter) -> bool | None:
+def tri(
+    node: Node, unknown: frozenset[str], values: Mapping[str, Any], interp: Interpreter
+) -> bool | None:
     """True/False if the condition has that value whatever the ``unknown`` names are;
     None if it depends on them."""
     if isinstance(node, BoolOp):
@@ -170,7 +176,9 @@ def could_matter(reach: Reach, fact: str, values: Mapping[str, Any], interp: Int
             if keys <= unknown or not (cond | sets) & unknown:
                 continue
             frozen = frozenset(unknown)
-            certain = True if rule.condition is None else tri(rule.condition, frozen, values, interp)
+            certain = (
+                True if rule.condition is None else tri(rule.condition, frozen, values, interp)
+            )
             if certain is None or (certain and sets & unknown):
                 if rule.order in reach.deciding:
                     return True
@@ -215,9 +223,9 @@ def candidate_values(
                 return list(listed)
             mentioned = [v for v in dict.fromkeys(named) if v in t.values]
             others = [v for v in listed if v not in mentioned]
-            return (mentioned + others[:1])[:MAX_VALUES]
+            return [*mentioned, *others[:1]][:MAX_VALUES]
         texts = [v for v in dict.fromkeys(named) if isinstance(v, str)]
-        return (texts + [OTHER])[:MAX_VALUES]
+        return [*texts, OTHER][:MAX_VALUES]
     step = _step(t)
     if step is None:
         return []
@@ -230,18 +238,21 @@ def candidate_values(
                 candidate = round(candidate, 2)
             if candidate not in found:
                 found.append(candidate)
-    if not found:  # only tested for presence: any value stands for all
+    if not found:  # only tested for presence: its value counts through what it computes
         now = values.get("as_of")
-        if t.name == "datetime" and isinstance(now, dt.datetime):
-            found = [now]
-        elif t.name == "date" and isinstance(now, dt.datetime):
-            found = [now.date()]
+        if isinstance(now, dt.datetime) and t.name in ("date", "datetime"):
+            # An event some time before now: deadlines computed from it may or may not
+            # have passed, so spread the tries over the spans rules count in.
+            base = now if t.name == "datetime" else now.date()
+            found = [base - dt.timedelta(days=days) for days in PAST_DAYS]
         elif t.name in ("money", "number", "integer"):
             found = [0, 1]
     return found[:MAX_VALUES]
 
 
-def _compared(fact: str, node: Compare, values: Mapping[str, Any], interp: Interpreter) -> list[Any]:
+def _compared(
+    fact: str, node: Compare, values: Mapping[str, Any], interp: Interpreter
+) -> list[Any]:
     for this, other in ((node.left, node.right), (node.right, node.left)):
         if not (isinstance(this, Name) and this.path == fact):
             continue
@@ -357,9 +368,7 @@ def asked_trace(asked: list[tuple[str, CompiledRuleset, Asked]]) -> list[TraceEn
     for kind, ruleset, found in asked:
         for name in found.missing:
             options = found.would_decide[name]
-            shown = "; ".join(
-                f"{value} → {_brief(result)}" for value, result in options.items()
-            )
+            shown = "; ".join(f"{value} → {_brief(result)}" for value, result in options.items())
             entries.append(
                 TraceEntry.build(
                     rule="COMMON-DATA-001",

@@ -44,9 +44,9 @@ class GoodsCondition(FactsModel):
     """What the returned goods look like (ECOM-RET-004). Absent means 'not reported'."""
 
     packaging_opened: Annotated[Flag | None, NO_DEFECT] = None
-    tags_intact: Annotated[
-        Flag | None, Absent("not reported: tags found intact", same_as=True)
-    ] = None
+    tags_intact: Annotated[Flag | None, Absent("not reported: tags found intact", same_as=True)] = (
+        None
+    )
     seal_broken: Annotated[Flag | None, NO_DEFECT] = None
     activated: Annotated[Flag | None, NO_DEFECT] = None
     usage_marks: Annotated[Flag | None, NO_DEFECT] = None
@@ -79,9 +79,7 @@ class EcommerceFacts(CommonFacts):
     # Absent: the order's events say it (no dispatched_at = not shipped yet, §12.2); a
     # cancellation demands it (requires in return.yaml).
     order_status: Annotated[OrderStatus | None, Absent("as its events say")] = None
-    paid_at: Annotated[Timestamp | None, Absent("no payment given: no dispatch deadline")] = (
-        None
-    )
+    paid_at: Annotated[Timestamp | None, Absent("no payment given: no dispatch deadline")] = None
     dispatched_at: Annotated[Timestamp | None, PENDING] = None
     promotion_period: Flag | None = None
     delivered_date: Annotated[Day | None, PENDING] = None

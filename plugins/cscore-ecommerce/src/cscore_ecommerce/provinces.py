@@ -43,7 +43,9 @@ def suggestion(text: str) -> str | None:
     """The official name closest to ``text`` (a Chinese name is short: a low cutoff)."""
     for name in sorted(NAMES, key=len, reverse=True):
         if text.startswith(NAMES[name]):  # 新疆自治区, 广西自治区: the short name leads
-            return next(full for full, short in NAMES.items() if short == NAMES[name] and full != short)
+            return next(
+                full for full, short in NAMES.items() if short == NAMES[name] and full != short
+            )
     found = difflib.get_close_matches(text, list(NAMES), n=1, cutoff=0.5)
     return found[0] if found else None
 
