@@ -55,7 +55,10 @@ def test_explain_shows_rules_files_lines_and_values(run, case_file):
     assert result.exit_code == 0
     assert "[return]" in result.output
     assert "ECOM-RET-001#3 七日无理由退货  (rules/ecommerce/return.yaml:" in result.output
-    assert "matched: order_channel=online, request_date=2026-03-06" in result.output
+    assert (
+        "matched: no_reason_claim=true, order_channel=online, request_date=2026-03-06"
+        in result.output
+    )
     assert "decision: return" in result.output
 
 

@@ -142,8 +142,11 @@ def test_changing_the_remote_province_list_in_one_place(rules_copy):
 
 
 def test_vip_changes_priority_and_nothing_else(kernel):
-    """COMMON-VIP-001: for the same case a VIP gets a higher priority, and every other
-    outcome field of every kind (eligibility, fees, deadlines) is identical."""
+    """COMMON-VIP-001: for the same case a VIP gets a higher priority and the ticket's
+    internal feedback deadline that follows it (with the escalation its miss brings);
+    every other outcome field of every kind (eligibility, fees, statutory deadlines) is
+    identical."""
+    internal = {"feedback_due_at", "breached", "escalation_level", "escalate_to"}
     facts = {
         "issue_type": "logistics",
         "ticket_created_at": "2026-03-20T17:00:00+08:00",
@@ -167,6 +170,13 @@ def test_vip_changes_priority_and_nothing_else(kernel):
         if "priority" in outcome:
             assert (outcome["priority"], other.pop("priority")) == ("normal", "urgent")
             outcome = {k: v for k, v in outcome.items() if k != "priority"}
+        if kind == "escalation":  # normal: next working day 18:00; urgent: the same day
+            assert (outcome["feedback_due_at"], other["feedback_due_at"]) == (
+                "2026-03-23T18:00:00+08:00",
+                "2026-03-20T18:00:00+08:00",
+            )
+            outcome = {k: v for k, v in outcome.items() if k not in internal}
+            other = {k: v for k, v in other.items() if k not in internal}
         assert outcome == other, kind
 
 

@@ -43,6 +43,9 @@ class IndustrySpec:
         sets a declared field to anything else fails to load. Enumerations add to those
         of the shared rule packs (a department of its own next to the common ones); the
         kernel adds ``needs_info``/``invalid_input`` and the data-quality fields itself.
+    :param ask_by_consequence: ask for every absent fact whose value would change an
+        outcome (DESIGN §2.4, :mod:`cscore.rulebook.consequence`); the facts model marks
+        the facts whose absence has a meaning (:class:`cscore.plugin.Absent`).
     """
 
     key: str
@@ -54,6 +57,7 @@ class IndustrySpec:
     description: str = ""
     outcomes: OutcomeVocabulary = field(default_factory=dict)
     plugin: str = field(default="", compare=False)
+    ask_by_consequence: bool = False
 
     def fact_types(self) -> Mapping[str, Type]:
         """Every fact a rule file of this industry may name, with its type."""
@@ -80,6 +84,8 @@ class RulePack:
         cites that rule in its trace.
     :param invalid_facts_rule: ``(id, name)`` of the pack's rule that an impossible or
         mistyped fact breaks; the trace of an ``invalid_input`` decision cites it.
+    :param missing_facts_rule: ``(id, name)`` of the pack's rule a fact missing by
+        consequence breaks; the trace of such a ``needs_info`` cites it.
     """
 
     key: str
@@ -89,6 +95,7 @@ class RulePack:
     description: str = ""
     cites: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     invalid_facts_rule: tuple[str, str] | None = None
+    missing_facts_rule: tuple[str, str] | None = None
     plugin: str = field(default="", compare=False)
 
     @property

@@ -36,6 +36,7 @@ from cscore.explain import KindResult, explain_decision
 from cscore.industry import IndustrySpec, RulePack
 from cscore.jsonvalues import as_received, rejected_value, to_json, to_json_dict
 from cscore.language.functions import EvalContext, FunctionSpec
+from cscore.models.absent import host_facts
 from cscore.models.case import ANNOTATION_KEYS, Case
 from cscore.models.decision import Decision, TraceEntry
 from cscore.models.outcomes import INVALID_INPUT
@@ -51,6 +52,7 @@ from cscore.plugins import (
 )
 from cscore.privacy import Masker, masker_for
 from cscore.rulebook.assemble import rules_version
+from cscore.rulebook.consequence import Asked, ask_by_consequence, asked_trace
 from cscore.rulebook.formats import RuleFormat
 from cscore.rulebook.library import ReloadReport, RuleLibrary, RuleRoot
 from cscore.rulebook.model import RuleFile
@@ -308,18 +310,23 @@ class Kernel:
     ) -> Decision:
         facts: dict[str, Any] = validated.model_dump(exclude_none=True)
         facts["as_of"] = as_of  # the case's, or now: logged, so a replay uses it too
-        calendar = WorkCalendar(
-            getattr(validated, "holiday_calendar", None) or self.calendar, self.calendar_data
-        )
+        host_calendar = getattr(validated, "holiday_calendar", None) or self.calendar
+        calendar = WorkCalendar(host_calendar, self.calendar_data)
         facts.update(self._enrich(industry.key, facts, calendar))
         outcomes: dict[str, dict[str, Any]] = {}
         results: list[tuple[str, Any, Any]] = []
         used: list[Any] = []
+        asked: list[tuple[str, Any, Asked]] = []
         ctx = EvalContext(calendar=calendar)
         for kind in kinds:
             evaluation = self._run(industry.key, kind, facts, ctx)
             result = evaluation.result()
             outcomes[kind] = to_json_dict(result.outcome, evaluation.ruleset.money)
+            if industry.ask_by_consequence:  # DESIGN §2.4: ask what would change it
+                found = self._ask(industry, kind, evaluation, facts, outcomes[kind], host_calendar)
+                if found is not None:
+                    outcomes[kind] = found.outcome()
+                    asked.append((kind, evaluation.ruleset, found))
             results.append((kind, evaluation.ruleset, result))
             used.append(evaluation.ruleset)
         warnings.extend(calendar.warnings)
@@ -335,7 +342,7 @@ class Kernel:
             case_id=case_id,
             industry=industry.key,
             outcomes=outcomes,
-            trace=lambda: _trace(results),
+            trace=lambda: _trace(results) + asked_trace(asked, self._missing_facts_rule),
             warnings=warnings,
             rules_version=self._rules_version(used),
             explanation=lambda: explain_decision(
@@ -344,6 +351,35 @@ class Kernel:
                 ctx,
                 rerun,
             ),
+        )
+
+    def _ask(
+        self,
+        industry: IndustrySpec,
+        kind: str,
+        evaluation: Evaluation,
+        facts: Mapping[str, Any],
+        outcome: dict[str, Any],
+        host_calendar: HostCalendar | None,
+    ) -> Asked | None:
+        """Facts missing by consequence (cscore.rulebook.consequence). Probes run with a
+        calendar of their own: their dates must not add warnings to the decision."""
+        ruleset = evaluation.ruleset
+        probe_ctx = EvalContext(calendar=WorkCalendar(host_calendar, self.calendar_data))
+
+        def rerun(probe: Mapping[str, Any]) -> dict[str, Any]:
+            again = self._run(industry.key, kind, probe, probe_ctx).result()
+            return to_json_dict(again.outcome, ruleset.money)
+
+        return ask_by_consequence(
+            ruleset,
+            facts,
+            evaluation.values,
+            outcome,
+            host_facts(industry.facts_model),
+            rerun,
+            self.functions,
+            evaluation.ctx,
         )
 
     def _rules_version(self, rulesets: list[Any]) -> str:
@@ -515,6 +551,14 @@ class Kernel:
             logger.warning("%s", exc)
             decision.warnings.append(str(exc))
             return None
+
+    @property
+    def _missing_facts_rule(self) -> tuple[str, str]:
+        """The rule a pack names for a fact missing by consequence (else a neutral one)."""
+        return next(
+            (p.missing_facts_rule for p in self.packs.values() if p.missing_facts_rule),
+            ("missing_facts", "缺少会改变结果的事实 a missing fact that decides the outcome"),
+        )
 
     @property
     def calendar_version(self) -> str:

@@ -32,6 +32,7 @@ from cscore.language.types import (
     list_of,
     record,
 )
+from cscore.models.absent import NONE_LISTED, NOT_REPORTED, PENDING, Absent
 from cscore.models.case import Case
 from cscore.models.decision import Decision, TraceEntry
 from cscore.models.facts import (
@@ -67,8 +68,12 @@ __all__ = [
     "INVALID_INPUT",
     "MONEY",
     "NEEDS_INFO",
+    "NONE_LISTED",
+    "NOT_REPORTED",
     "NUMBER",
+    "PENDING",
     "STRING",
+    "Absent",
     "Amount",
     "ArgumentTypeError",
     "Case",

@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from cscore.boundary import MAX_COUNT, MAX_DATE, MAX_MONEY, MIN_DATE
 from cscore.calendar import HostCalendar, to_china_time
 from cscore.language.types import MONEY
+from cscore.models.absent import Absent
 from cscore.privacy import Personal
 
 
@@ -94,7 +95,9 @@ class KernelFacts(FactsModel):
     and a host's own holiday calendar. Facts models derive from it (the common rule
     pack's ``CommonFacts`` does)."""
 
-    as_of: Timestamp | None = Field(None, description="evaluation instant for 'has it passed?'")
+    as_of: Annotated[Timestamp | None, Absent("now (the kernel's clock)")] = Field(
+        None, description="evaluation instant for 'has it passed?'"
+    )
     holiday_calendar: HostCalendar | None = Field(
         None, description="the host's working-day calendar, authoritative inside its range"
     )

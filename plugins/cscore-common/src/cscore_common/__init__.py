@@ -52,5 +52,9 @@ def register_rule_packs(register: Callable[[RulePack], None]) -> None:
             description="channels, tickets, priority, VIP, complaints, escalation ladder",
             cites=CALENDAR_CITATIONS,
             invalid_facts_rule=("COMMON-DATA-002", "事实不合法 impossible or mistyped fact"),
+            missing_facts_rule=(
+                "COMMON-DATA-001",
+                "缺少会改变结果的事实 a missing fact that decides the outcome",
+            ),
         )
     )

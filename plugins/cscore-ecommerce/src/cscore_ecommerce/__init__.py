@@ -37,6 +37,7 @@ def register_industries(register: Callable[[IndustrySpec], None]) -> None:
             rules_dir=default_rules_dir(),
             derived_facts=EcommerceDerived,
             outcomes=OUTCOMES,
+            ask_by_consequence=True,
             description="returns, refunds, shipping fees, dispatch, warranty, escalation",
         )
     )

@@ -1,0 +1,398 @@
+"""needs_info by consequence: ask for a missing fact only when its value matters.
+
+DESIGN §2.4 / CATALOG §12.1: a missing fact whose possible values would lead to
+different outcomes is asked for (``needs_info``, ``missing_fields`` sorted, every such
+fact); one that cannot change the outcome is not. Rule files still state explicit
+demands with ``requires``; this module finds the rest without per-rule lists.
+
+After a kind has been evaluated (and decided: not already needs_info/invalid_input):
+
+1. *Candidates*: facts a rule condition of the set reads that the host sends (the
+   facts model's fields, nested records only when the record itself is present), that
+   are absent from the case and whose absence has no declared meaning
+   (:mod:`cscore.models.absent`).
+2. *Could it matter?* — no engine run. The rules reading the fact are re-read in
+   three-valued logic, the fact unknown and everything else as this evaluation settled
+   it; a rule that may act differently makes the values it sets unknown too, and so on.
+   If no rule deciding a reported field (or asking, or refusing) may act differently,
+   no value of the fact changes anything: it is not asked. Most cases stop here, so a
+   case that misses nothing relevant costs no re-evaluation.
+3. *Does it matter?* — for the rest, the case is evaluated
+   again with each candidate value (booleans, enumeration values, the boundary values
+   the conditions compare the fact with: ``c - step``, ``c``, ``c + step``; at most
+   :data:`MAX_VALUES`). A fact is missing when the outcome decided without it is wrong
+   for one of its values (:func:`contradicts`); what each value would decide is
+   reported under ``would_decide``. Facts beyond :data:`MAX_FACTS` that could matter
+   are asked for without probing (never guessed).
+
+Facts are probed one at a time with the others as they are (no search over
+combinations, no recursion): once the host answers, the next evaluation asks again if
+another fact then matters. Derived facts a plugin computes are not recomputed for a
+probe (they derive from lists, which are never probed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cscore.jsonvalues import to_json
+from cscore.language.ast import (
+    BoolOp,
+    Call,
+    Compare,
+    ListExpr,
+    Literal,
+    Name,
+    Node,
+    Unary,
+    names_in,
+    walk,
+)
+from cscore.language.functions import EvalContext, FunctionSpec
+from cscore.language.interpreter import MISSING, Interpreter, lookup
+from cscore.language.types import Type
+from cscore.models.absent import Absent
+from cscore.models.decision import TraceEntry
+from cscore.models.outcomes import INVALID_INPUT, NEEDS_INFO
+from cscore.rulebook.compiled import CompiledRule, CompiledRuleset
+
+MAX_FACTS = 12  # facts re-evaluated per kind at most (the rest are asked for unprobed)
+MAX_VALUES = 8  # candidate values per fact at most
+WOULD_DECIDE = "would_decide"  # the additive outcome key of a needs_info by consequence
+
+# How long before now an event of unknown date is tried (days): same day, the next,
+# a working week, a fortnight and a half, a month, a year and more.
+PAST_DAYS = (0, 1, 3, 7, 16, 31, 400)
+
+# A value no rule names: stands for "any other text" of a free-text fact.
+OTHER = "\u2039other\u203a"
+
+Rerun = Callable[[Mapping[str, Any]], dict[str, Any]]  # facts -> JSON outcome
+
+
+@dataclass
+class Asked:
+    """Facts found missing by consequence, and what each of their values would decide."""
+
+    missing: list[str]
+    would_decide: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+
+    def outcome(self) -> dict[str, Any]:
+        return {
+            "decision": NEEDS_INFO,
+            "missing_fields": self.missing,
+            WOULD_DECIDE: self.would_decide,
+        }
+
+
+class Reach:
+    """What each rule of one rule set reads (in its condition, in its values) and which
+    rules decide a reported field (or ask, or refuse); computed once per rule set."""
+
+    def __init__(self, ruleset: CompiledRuleset) -> None:
+        self.ruleset = ruleset
+        self.reads: list[tuple[CompiledRule, frozenset[str], frozenset[str]]] = []
+        for rule in ruleset.rules:
+            in_condition = frozenset(names_in(rule.condition)) if rule.condition else frozenset()
+            in_sets = frozenset(n for item in rule.sets for n in names_in(item.expression))
+            self.reads.append((rule, in_condition, in_sets))
+        self.condition_names = frozenset(n for _, cond, _ in self.reads for n in cond)
+        reported = {key for key, spec in ruleset.keys.items() if spec.report}
+        reported |= {"missing_fields", "invalid_fields"}
+        self.deciding = frozenset(
+            rule.order for rule in ruleset.rules if any(i.key in reported for i in rule.sets)
+        )
+
+
+_REACH: dict[str, Reach] = {}  # by rule set version (a content hash)
+
+
+def reach_of(ruleset: CompiledRuleset) -> Reach:
+    found = _REACH.get(ruleset.version)
+    if found is None or found.ruleset is not ruleset:
+        if len(_REACH) > 256:  # reloads make new versions; old ones are dropped
+            _REACH.clear()
+        found = _REACH[ruleset.version] = Reach(ruleset)
+    return found
+
+
+# -- three-valued reading of a condition -------------------------------------------------
+
+
+def tri(
+    node: Node, unknown: frozenset[str], values: Mapping[str, Any], interp: Interpreter
+) -> bool | None:
+    """True/False if the condition has that value whatever the ``unknown`` names are;
+    None if it depends on them."""
+    if isinstance(node, BoolOp):
+        parts = [tri(operand, unknown, values, interp) for operand in node.operands]
+        if node.op == "and":
+            if False in parts:
+                return False
+            return True if all(p is True for p in parts) else None
+        if True in parts:
+            return True
+        return False if all(p is False for p in parts) else None
+    if isinstance(node, Unary) and node.op == "not":
+        inner = tri(node.operand, unknown, values, interp)
+        return None if inner is None else not inner
+    if isinstance(node, Literal):
+        return bool(node.value)
+    names = names_in(node)
+    if names & unknown:
+        return _missing_side(node, names - unknown, values)
+    try:
+        return interp.condition(node, values)
+    except Exception:  # a leaf that cannot be read now: it may go either way
+        return None
+
+
+def _missing_side(node: Node, known: set[str], values: Mapping[str, Any]) -> bool | None:
+    """A comparison one of whose other names has no value is decided without the unknown
+    one: false (``!=``/``not in``: true), as the compiled rules read it."""
+    if not isinstance(node, Compare) or any(isinstance(n, Call) for n in walk(node)):
+        return None
+    if isinstance(node.right, Literal) and node.right.value is None:
+        return None
+    if any(lookup(values, name) is MISSING for name in known):
+        return node.op in ("!=", "not in")
+    return None
+
+
+def could_matter(reach: Reach, fact: str, values: Mapping[str, Any], interp: Interpreter) -> bool:
+    """Whether some value of ``fact`` could change what a deciding rule does. The names
+    that depend on the fact grow from it through the rules that may act differently
+    (their condition depends on those names, or they compute from them); a rule that is
+    certainly false in this case, whatever the fact, passes nothing on."""
+    unknown = {fact}
+    grew = True
+    while grew:
+        grew = False
+        for rule, cond, sets in reach.reads:
+            keys = {item.key for item in rule.sets}
+            if keys <= unknown or not (cond | sets) & unknown:
+                continue
+            frozen = frozenset(unknown)
+            certain = (
+                True if rule.condition is None else tri(rule.condition, frozen, values, interp)
+            )
+            if certain is None or (certain and sets & unknown):
+                if rule.order in reach.deciding:
+                    return True
+                unknown |= keys
+                grew = True
+    return False
+
+
+# -- candidate values ----------------------------------------------------------------------
+
+
+def _step(t: Type) -> Any:
+    if t.name == "integer":
+        return 1
+    if t.name in ("money", "number"):
+        return 0.01
+    if t.name == "date":
+        return dt.timedelta(days=1)
+    if t.name == "datetime":
+        return dt.timedelta(seconds=1)
+    return None
+
+
+def candidate_values(
+    fact: str, t: Type, reach: Reach, values: Mapping[str, Any], interp: Interpreter
+) -> list[Any]:
+    """The values worth trying for ``fact``: each boolean or enumeration value, else the
+    values the conditions compare it with and their neighbours."""
+    if t.name == "bool":
+        return [True, False]
+    named: list[Any] = []
+    for rule, cond, _sets in reach.reads:
+        if rule.condition is None or fact not in cond:
+            continue
+        for node in walk(rule.condition):
+            if isinstance(node, Compare):
+                named.extend(_compared(fact, node, values, interp))
+    if t.name == "string":
+        if t.values is not None:
+            listed = sorted(t.values)
+            if len(listed) <= MAX_VALUES:
+                return list(listed)
+            mentioned = [v for v in dict.fromkeys(named) if v in t.values]
+            others = [v for v in listed if v not in mentioned]
+            return [*mentioned, *others[:1]][:MAX_VALUES]
+        texts = [v for v in dict.fromkeys(named) if isinstance(v, str)]
+        return [*texts, OTHER][:MAX_VALUES]
+    step = _step(t)
+    if step is None:
+        return []
+    found: list[Any] = []
+    for value in dict.fromkeys(v for v in named if v is not None and not isinstance(v, bool)):
+        for candidate in (value - step, value, value + step):
+            if t.name in ("money", "integer") and candidate < 0:
+                continue
+            if isinstance(candidate, float):
+                candidate = round(candidate, 2)
+            if candidate not in found:
+                found.append(candidate)
+    if not found:  # only tested for presence: its value counts through what it computes
+        now = values.get("as_of")
+        if isinstance(now, dt.datetime) and t.name in ("date", "datetime"):
+            # An event some time before now: deadlines computed from it may or may not
+            # have passed, so spread the tries over the spans rules count in.
+            base = now if t.name == "datetime" else now.date()
+            found = [base - dt.timedelta(days=days) for days in PAST_DAYS]
+        elif t.name in ("money", "number", "integer"):
+            found = [0, 1]
+    return found[:MAX_VALUES]
+
+
+def _compared(
+    fact: str, node: Compare, values: Mapping[str, Any], interp: Interpreter
+) -> list[Any]:
+    for this, other in ((node.left, node.right), (node.right, node.left)):
+        if not (isinstance(this, Name) and this.path == fact):
+            continue
+        if isinstance(other, ListExpr):
+            return [item.value for item in other.items if isinstance(item, Literal)]
+        if isinstance(other, Literal):
+            return [other.value]
+        if fact in names_in(other):
+            return []
+        try:
+            found = interp.value(other, values)
+        except Exception:
+            return []
+        return found if isinstance(found, list) else [found]
+    return []
+
+
+# -- the check -----------------------------------------------------------------------------
+
+
+def with_value(facts: Mapping[str, Any], fact: str, value: Any) -> dict[str, Any]:
+    probe = dict(facts)
+    if "." not in fact:
+        probe[fact] = value
+        return probe
+    root, rest = fact.split(".", 1)
+    inner = probe.get(root)
+    inner = dict(inner) if isinstance(inner, Mapping) else {}
+    probe[root] = with_value(inner, rest, value)
+    return probe
+
+
+def candidates(
+    ruleset: CompiledRuleset, facts: Mapping[str, Any], host: Mapping[str, Absent | None]
+) -> list[str]:
+    """Facts the conditions read that the host could send, did not, and whose absence
+    means nothing by declaration."""
+    reach = reach_of(ruleset)
+    found = []
+    for name in sorted(reach.condition_names):
+        if name not in host or host[name] is not None:
+            continue
+        if "." in name and lookup(facts, name.split(".")[0]) is MISSING:
+            continue  # a record not sent at all: there is none (no gift, no promotion)
+        if lookup(facts, name) is MISSING and name in ruleset.fact_types:
+            found.append(name)
+    return found
+
+
+def ask_by_consequence(
+    ruleset: CompiledRuleset,
+    facts: Mapping[str, Any],
+    values: Mapping[str, Any],
+    outcome: Mapping[str, Any],
+    host: Mapping[str, Absent | None],
+    rerun: Rerun,
+    functions: Mapping[str, FunctionSpec],
+    ctx: EvalContext,
+) -> Asked | None:
+    """The facts to ask for because their value would change ``outcome`` (None: none).
+
+    ``outcome`` is the JSON outcome of the evaluation whose facts and settled values
+    are ``values``; ``rerun`` evaluates the kind again for other facts and returns its
+    JSON outcome."""
+    if outcome.get("decision") in (NEEDS_INFO, INVALID_INPUT):
+        return None  # explicit demands and impossible facts come first
+    absent = candidates(ruleset, facts, host)
+    if not absent:
+        return None
+    reach = reach_of(ruleset)
+    interp = Interpreter(functions, ctx)
+    relevant = [name for name in absent if could_matter(reach, name, values, interp)]
+    asked = Asked([])
+    asked.missing.extend(relevant[MAX_FACTS:])  # never guessed: asked, without probing
+    for name in relevant[:MAX_FACTS]:
+        options = candidate_values(name, ruleset.fact_types[name], reach, values, interp)
+        decided: dict[str, dict[str, Any]] = {}
+        for value in options:
+            decided[_label(value)] = rerun(with_value(facts, name, value))
+        if any(contradicts(outcome, result) for result in decided.values()):
+            asked.missing.append(name)
+            asked.would_decide[name] = decided
+    if not asked.missing:
+        return None
+    asked.missing.sort()
+    return asked
+
+
+def contradicts(absent: Mapping[str, Any], other: Mapping[str, Any]) -> bool:
+    """Whether the outcome decided without the fact is wrong for one of its values: it
+    reports a field that value would decide otherwise, or lacks the ``decision`` (or
+    everything) the value decides. Another field only a value adds (the delivery
+    estimate a city would give) leaves the answer incomplete, not wrong: no reason to
+    hold the case up."""
+    if not absent:
+        return bool(other)
+    if "decision" in other and "decision" not in absent:
+        return True
+    return any(other.get(key) != value for key, value in absent.items())
+
+
+def _label(value: Any) -> str:
+    shown = to_json(value)
+    if isinstance(shown, bool):
+        return "true" if shown else "false"
+    return str(shown)
+
+
+def asked_trace(
+    asked: list[tuple[str, CompiledRuleset, Asked]], cited: tuple[str, str]
+) -> list[TraceEntry]:
+    """One entry per fact asked for by consequence, saying what its values would decide
+    (the trace explains the needs_info); ``cited`` is the (id, name) of the rule a pack
+    names for a missing fact (``RulePack.missing_facts_rule``)."""
+    rule_id, rule_name = cited
+    entries = []
+    for kind, ruleset, found in asked:
+        for name in found.missing:
+            options = found.would_decide[name]
+            shown = "; ".join(f"{value} → {_brief(result)}" for value, result in options.items())
+            entries.append(
+                TraceEntry.build(
+                    rule=rule_id,
+                    name=rule_name,
+                    kind=kind,
+                    ruleset=ruleset.key,
+                    source="consequence: evaluated again with each value of the fact",
+                    set_values={"decision": NEEDS_INFO, "missing_fields": [name]},
+                    matched={name: None},
+                    overridden=[],
+                    overrides={},
+                    message=f"{name}: {shown}",
+                    key=f"{rule_id}:{name}",
+                )
+            )
+    return entries
+
+
+def _brief(outcome: Mapping[str, Any]) -> str:
+    parts = [f"{key}={outcome[key]}" for key in ("decision", "reason") if key in outcome]
+    if not parts:
+        parts = [f"{key}={value}" for key, value in list(outcome.items())[:3]]
+    return ", ".join(parts) or "{}"
