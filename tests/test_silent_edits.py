@@ -72,9 +72,11 @@ SEVEN_DAY_RULE = """\
   - id: ECOM-RET-001
     name: 七日无理由退货
     message: 您好，您的订单在七日无理由退货期内（至{return_deadline}），可以为您办理退货。
+    # (the request types of a no-reason claim are repeated so that the rule visibly
+    # excludes an exchange, a cancellation and an out-of-stock refund)
     when: >-
-      request_type == no_reason_return and order_channel in distance_channels
-      and request_date <= return_deadline
+      no_reason_claim == true and request_type in [no_reason_return, quality_return]
+      and order_channel in distance_channels and request_date <= return_deadline
     set: {decision: return, reason: no_reason_within_7_days}
 """
 
@@ -114,16 +116,20 @@ def test_a_copy_placed_first_and_edited_to_an_exchange(check, rules_copy):
     ), result.output
 
 
+EXCLUSION_TEST = (
+    "      (no_reason_claim == true or request_type == exchange)\n"
+    "      and (return_exclusion in statutory_exclusions"
+)
+
+
 def test_equal_priorities_setting_different_values(check, rules_copy):
     """A statutory exclusion given the priority of the 7-day window: which reason a late
     request for a custom-made item gets would depend on file order."""
     path = rules_copy / "ecommerce" / "return.yaml"
     line = edit(
         path,
-        "    priority: 30\n    when: >-\n      request_type in [no_reason_return, exchange]\n"
-        "      and (return_exclusion in statutory_exclusions",
-        "    priority: 40\n    when: >-\n      request_type in [no_reason_return, exchange]\n"
-        "      and (return_exclusion in statutory_exclusions",
+        "    priority: 30\n    when: >-\n" + EXCLUSION_TEST,
+        "    priority: 40\n    when: >-\n" + EXCLUSION_TEST,
     )
     result = check(rules_copy)
     assert result.exit_code == 1
