@@ -95,10 +95,23 @@ class Reach:
     def __init__(self, ruleset: CompiledRuleset) -> None:
         self.ruleset = ruleset
         self.reads: list[tuple[CompiledRule, frozenset[str], frozenset[str]]] = []
+        self.keys: dict[int, frozenset[str]] = {}  # rule order -> the keys it sets
+        # Per condition node (by id; the rule set keeps the nodes alive): the names it
+        # reads and whether it calls a function — asked for every case, computed once.
+        self.names: dict[int, frozenset[str]] = {}
+        self.calls: dict[int, bool] = {}
+        self.readers: dict[str, list[int]] = {}  # name -> the rules (in self.reads) reading it
         for rule in ruleset.rules:
             in_condition = frozenset(names_in(rule.condition)) if rule.condition else frozenset()
             in_sets = frozenset(n for item in rule.sets for n in names_in(item.expression))
             self.reads.append((rule, in_condition, in_sets))
+            self.keys[rule.order] = frozenset(item.key for item in rule.sets)
+            for name in in_condition | in_sets:
+                self.readers.setdefault(name, []).append(len(self.reads) - 1)
+            if rule.condition is not None:
+                for node in walk(rule.condition):
+                    self.names[id(node)] = frozenset(names_in(node))
+                    self.calls[id(node)] = any(isinstance(n, Call) for n in walk(node))
         self.condition_names = frozenset(n for _, cond, _ in self.reads for n in cond)
         reported = {key for key, spec in ruleset.keys.items() if spec.report}
         reported |= {"missing_fields", "invalid_fields"}
@@ -123,12 +136,16 @@ def reach_of(ruleset: CompiledRuleset) -> Reach:
 
 
 def tri(
-    node: Node, unknown: frozenset[str], values: Mapping[str, Any], interp: Interpreter
+    node: Node,
+    unknown: frozenset[str],
+    values: Mapping[str, Any],
+    interp: Interpreter,
+    reach: Reach | None = None,
 ) -> bool | None:
     """True/False if the condition has that value whatever the ``unknown`` names are;
-    None if it depends on them."""
+    None if it depends on them. ``reach`` holds the names of the rule set's nodes."""
     if isinstance(node, BoolOp):
-        parts = [tri(operand, unknown, values, interp) for operand in node.operands]
+        parts = [tri(operand, unknown, values, interp, reach) for operand in node.operands]
         if node.op == "and":
             if False in parts:
                 return False
@@ -137,23 +154,30 @@ def tri(
             return True
         return False if all(p is False for p in parts) else None
     if isinstance(node, Unary) and node.op == "not":
-        inner = tri(node.operand, unknown, values, interp)
+        inner = tri(node.operand, unknown, values, interp, reach)
         return None if inner is None else not inner
     if isinstance(node, Literal):
         return bool(node.value)
-    names = names_in(node)
+    names = reach.names.get(id(node)) if reach is not None else None
+    if names is None:
+        names = frozenset(names_in(node))
     if names & unknown:
-        return _missing_side(node, names - unknown, values)
+        calls = reach.calls.get(id(node)) if reach is not None else None
+        return _missing_side(node, names - unknown, values, calls)
     try:
         return interp.condition(node, values)
     except Exception:  # a leaf that cannot be read now: it may go either way
         return None
 
 
-def _missing_side(node: Node, known: set[str], values: Mapping[str, Any]) -> bool | None:
+def _missing_side(
+    node: Node, known: frozenset[str], values: Mapping[str, Any], calls: bool | None = None
+) -> bool | None:
     """A comparison one of whose other names has no value is decided without the unknown
     one: false (``!=``/``not in``: true), as the compiled rules read it."""
-    if not isinstance(node, Compare) or any(isinstance(n, Call) for n in walk(node)):
+    if calls is None:
+        calls = any(isinstance(n, Call) for n in walk(node))
+    if not isinstance(node, Compare) or calls:
         return None
     if isinstance(node.right, Literal) and node.right.value is None:
         return None
@@ -171,13 +195,17 @@ def could_matter(reach: Reach, fact: str, values: Mapping[str, Any], interp: Int
     grew = True
     while grew:
         grew = False
-        for rule, cond, sets in reach.reads:
-            keys = {item.key for item in rule.sets}
-            if keys <= unknown or not (cond | sets) & unknown:
+        # Only rules that read one of the unknown names can act differently.
+        touched = sorted({i for name in unknown for i in reach.readers.get(name, ())})
+        for rule, _cond, sets in (reach.reads[i] for i in touched):
+            keys = reach.keys[rule.order]
+            if keys <= unknown:
                 continue
             frozen = frozenset(unknown)
             certain = (
-                True if rule.condition is None else tri(rule.condition, frozen, values, interp)
+                True
+                if rule.condition is None
+                else tri(rule.condition, frozen, values, interp, reach)
             )
             if certain is None or (certain and sets & unknown):
                 if rule.order in reach.deciding:
