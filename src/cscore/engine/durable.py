@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import copy
 import itertools
-import json
 import re
 import threading
 from collections.abc import Mapping
@@ -30,6 +29,7 @@ from typing import Any
 import durable_rules_engine as _core  # the C module of durable_rules
 
 from cscore.engine import Fact, OnAction, RulesetClosed
+from cscore.engine.layerfact import LayerFact, encode
 from cscore.errors import EngineError
 
 PRIME_RULE = "__prime"
@@ -83,10 +83,23 @@ ERROR_NAMES = {
 _CODE = re.compile(r"error code: (\d+)")
 
 
+def _check(fact: Fact) -> None:
+    """check_fact, once per field: a layer fact's shared fields were checked when an
+    earlier layer of the same evaluation was asserted, so only the new ones are."""
+    if type(fact) is not LayerFact:
+        check_fact(fact)
+        return
+    if len(fact) > MAX_FACT_FIELDS:
+        raise EngineError(f"fact (root) has {len(fact)} fields; at most {MAX_FACT_FIELDS}")
+    pending = fact.shared.take_unchecked()
+    if pending:
+        check_fact(pending)
+
+
 def _encode(value: Any) -> str:
     """JSON for the C core. Rules and facts must be encoded alike: the core compares
     strings byte for byte, so an escaped 新疆 in a fact never equals a raw one in a rule."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return encode(value)
 
 
 def describe(error: BaseException) -> str:
@@ -145,7 +158,7 @@ class DurableRuleset:
         if not first_facts:  # asserting nothing crashes the C core
             raise EngineError(f"ruleset {self.name}: an evaluation needs at least one fact")
         for fact in first_facts:
-            check_fact(fact)
+            _check(fact)
         with self._lock:
             if self._closed:
                 raise RulesetClosed(self.name)
@@ -194,7 +207,7 @@ class _Session:
                 follow_up = None if rule == PRIME_RULE else on_action(rule)
                 if follow_up:
                     for fact in follow_up:
-                        check_fact(fact)
+                        _check(fact)
                         self._assert_one(fact)
                 message = _core.complete_and_start_action(self.handle, self.state)
                 self.in_flight = message is not None
@@ -211,7 +224,11 @@ class _Session:
 
     def _assert_one(self, fact: Fact) -> None:
         try:
-            result = _core.assert_fact(self.handle, _encode({**fact, "sid": self.sid}))
+            if type(fact) is LayerFact:  # its JSON is kept, grown layer by layer
+                text = fact.json_with(f'"sid":{_encode(self.sid)}')
+            else:
+                text = _encode({**fact, "sid": self.sid})
+            result = _core.assert_fact(self.handle, text)
         except _core.error as exc:
             raise EngineError(f"ruleset {self.ruleset}: {describe(exc)}") from None
         self.state = result[1]
