@@ -366,8 +366,9 @@ class PlainPythonValidated(PlainPython):
     name = "plain_python + pydantic"
 
     def __init__(self) -> None:
-        from cscore_ecommerce.models import EcommerceFacts
         from pydantic import ValidationError
+
+        from cscore_ecommerce.models import EcommerceFacts
 
         self._model = EcommerceFacts
         self._error = ValidationError

@@ -30,7 +30,15 @@ from cscore.calendar import (
 from cscore.calendar.version import calendar_version
 from cscore.derived import validate_derived
 from cscore.engine import Engine, RulesetClosed
-from cscore.errors import CaseError, PluginError, did_you_mean
+from cscore.errors import (
+    CaseError,
+    CscoreError,
+    EngineError,
+    PluginError,
+    RuleEvaluationError,
+    StoreError,
+    did_you_mean,
+)
 from cscore.industry import IndustrySpec, RulePack
 from cscore.jsonvalues import as_received, to_json, to_json_dict
 from cscore.language.functions import EvalContext, FunctionSpec
@@ -55,8 +63,16 @@ from cscore.rulebook.model import RuleFile
 from cscore.rulebook.run import Evaluation
 from cscore.rulebook.snapshot import RuleSnapshot, take_snapshot
 from cscore.store import DecisionStore
+from cscore.store.writer import Ticket
 
 logger = logging.getLogger("cscore")
+
+# What one case of a batch can fail with and the others not (evaluate raises these for
+# the case: its envelope, a rule's computation on its facts, a fact the engine refuses).
+CASE_ERRORS = (CaseError, RuleEvaluationError, EngineError)
+
+# A decision evaluated in a batch, waiting for its log commit and its observers.
+_Pending = tuple[Case, Decision, Ticket | None]
 
 
 def system_clock() -> dt.datetime:
@@ -87,6 +103,9 @@ class Kernel:
         ``reload_interval`` seconds); a broken edit keeps the last good rules serving.
     :param clock: what "now" is for a case without ``as_of`` (default
         :func:`system_clock`); a replay fixes it to the logged instant.
+    :param log_wait: ``True`` (default): an evaluation returns once its decision is
+        committed to the log (it survives a crash of the process); ``False``: once it is
+        queued for the log's writer (faster; a crash may lose the last queued ones).
     """
 
     def __init__(
@@ -100,6 +119,7 @@ class Kernel:
         auto_reload: bool = False,
         reload_interval: float = 1.0,
         clock: Callable[[], dt.datetime] | None = None,
+        log_wait: bool = True,
     ) -> None:
         self.pm: PluginManager = make_plugin_manager(plugins, load_entrypoints)
         self.industries = self._collect_industries()
@@ -135,7 +155,7 @@ class Kernel:
             sets = [
                 item for plugin, item in sorted(found, key=lambda c: c[0] not in DEFAULT_PLUGINS)
             ]
-            self.store = DecisionStore(db, sets)
+            self.store = DecisionStore(db, sets, wait=log_wait)
         self.auto_reload = auto_reload
         self.reload_interval = reload_interval
         self._last_check = time.monotonic()
@@ -211,9 +231,47 @@ class Kernel:
 
     def evaluate(self, case: Any) -> Decision:
         """Decide one case (a dict, JSON text or :class:`Case`); see DESIGN.md §2."""
-        started = time.perf_counter()
         if self.auto_reload:
             self._maybe_reload()
+        return self._evaluate(case, None)
+
+    def evaluate_many(self, cases: Iterable[Any]) -> list[Decision | CscoreError]:
+        """Decide many cases; the answers in their order, each the same as
+        :meth:`evaluate` gives. A case that :meth:`evaluate` would refuse (a malformed
+        envelope, an unknown industry or kind, a rule failing on its facts) holds its
+        error — a :class:`CaseError`, :class:`RuleEvaluationError` or
+        :class:`EngineError`, one line naming the field — in its place, and the others
+        are decided all the same.
+
+        What a batch saves: one check for edited rule files, and the decision log's
+        writes share transactions (all are queued, then waited for: the call returns
+        once every decision is committed, or queued with ``log_wait=False``). A log
+        that cannot be written raises :class:`StoreError` once all were tried."""
+        if self.auto_reload:
+            self._maybe_reload()
+        answers: list[Decision | CscoreError] = []
+        pending: list[_Pending] = []
+        for case in cases:
+            try:
+                answers.append(self._evaluate(case, pending))
+            except CASE_ERRORS as exc:
+                answers.append(exc)
+        failed: StoreError | None = None
+        for parsed, decision, ticket in pending:
+            if ticket is not None and self.store is not None and self.store.wait:
+                try:
+                    ticket.wait()
+                except StoreError as exc:
+                    failed = failed or exc
+                    continue
+            self._observe(parsed, decision)
+        if failed is not None:
+            raise failed
+        return answers
+
+    def _evaluate(self, case: Any, pending: list[_Pending] | None) -> Decision:
+        """One case; ``pending``: a batch's list that its log commit and observers join."""
+        started = time.perf_counter()
         parsed = Case.parse(case)
         industry = self._route(parsed)
         kinds = self._kinds(parsed, industry)
@@ -240,7 +298,7 @@ class Kernel:
         masker = masker_for(industry.facts_model, parsed.facts)
         if masker is not None:
             decision = _masked(decision, masker)
-        self._finish(parsed, case, decision, started, as_of, masker)
+        self._finish(parsed, case, decision, started, as_of, masker, pending)
         return decision
 
     def _now(self) -> dt.datetime:
@@ -421,7 +479,9 @@ class Kernel:
         started: float,
         as_of: dt.datetime,
         masker: Masker | None = None,
+        pending: list[_Pending] | None = None,
     ) -> None:
+        ticket: Ticket | None = None
         if self.store is not None:
             facts = as_received(parsed.facts)
             envelope = {
@@ -430,7 +490,7 @@ class Kernel:
                 "kinds": list(parsed.kinds) if parsed.kinds else None,
                 "facts": masker.facts(facts) if masker is not None else facts,
             }
-            self.store.record(
+            ticket = self.store.submit(
                 envelope,
                 decision,
                 plugin_versions=self.plugin_versions,
@@ -439,6 +499,14 @@ class Kernel:
                 calendar_version=self.calendar_version,
                 rule_files=self._snapshot(decision.rules_version),
             )
+        if pending is not None:  # a batch: committed and observed once all are queued
+            pending.append((parsed, decision, ticket))
+            return
+        if ticket is not None and self.store is not None and self.store.wait:
+            ticket.wait()  # returns once committed: then the decision survives a crash
+        self._observe(parsed, decision)
+
+    def _observe(self, parsed: Case, decision: Decision) -> None:
         # One pluggy call per observer: one failing must not keep the others from it.
         for plugin, observe in each_implementation(self.pm, "decision_made"):
             try:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-
 # One encoder for every call: json.dumps with options builds a new one each time.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=True)
 
@@ -28,7 +27,7 @@ def encode(value: Any) -> str:
 class SharedFields:
     """The engine fields of one evaluation and their JSON text (without braces)."""
 
-    __slots__ = ("fields", "body", "unchecked")
+    __slots__ = ("body", "fields", "unchecked")
 
     def __init__(self, fields: dict[str, Any]) -> None:
         self.fields = fields
