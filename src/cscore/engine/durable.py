@@ -19,7 +19,6 @@ failure listed in DURABLE.md:
 
 from __future__ import annotations
 
-import copy
 import itertools
 import re
 import threading
@@ -271,8 +270,9 @@ class DurableEngine:
 
     def load(self, name: str, definition: dict[str, Any], *, action_budget: int) -> DurableRuleset:
         # durable's own Ruleset class deletes keys from the dict it is given; this
-        # adapter serialises instead, but copies anyway so no caller is ever surprised.
-        rules = copy.deepcopy(definition)
+        # adapter only serialises it, and adds its prime rule to a shallow copy (a deep
+        # copy of 1,000 rules was an eighth of loading them).
+        rules = dict(definition)
         rules[PRIME_RULE] = {"all": [{"m": {"t": PRIME_TYPE}}]}
         # A ruleset name can be registered once per process: a reload of the same
         # file gets a fresh suffix rather than colliding.

@@ -2,9 +2,9 @@
 
 One connection per store, guarded by a lock (sqlite3 objects must not be used by two
 threads at once), WAL so readers (``cscore decisions list``) never block the writer.
-Decisions are written by one writer thread that commits whatever is waiting in one
-transaction (group commit, :mod:`cscore.store.writer`); :meth:`DecisionStore.record`
-returns once its decision is committed, or, with ``wait=False``, once it is queued.
+Decisions waiting to be written are committed together in one transaction (group
+commit, :mod:`cscore.store.writer`); :meth:`DecisionStore.record` returns once its
+decision is committed, or, with ``wait=False``, once it is queued.
 Each decision is serialised once (pydantic's JSON); its outcomes, warnings and kinds
 columns are cut from that text by SQLite, and its rule hits are a view over it.
 WAL checkpoints run on their own thread (:mod:`cscore.store.checkpoint`).
@@ -89,6 +89,7 @@ class DecisionStore:
         self._writer = GroupCommit(
             self._write_batch,
             after_commit=self._checkpointer.committed if self._checkpointer else None,
+            background=not wait,  # nobody waits to lead the commits: a thread does
         )
 
     def record(
@@ -130,8 +131,9 @@ class DecisionStore:
         calendar_version: str | None = None,
         rule_files: RuleSnapshot | None = None,
     ) -> Ticket:
-        """Queue one decision for the writer; ``ticket.wait()`` returns its id once it
-        is committed (many queued together share one transaction)."""
+        """Queue one decision; ``ticket.wait()`` commits it (with whatever else is
+        queued, in one transaction) and returns its id. A waiting store commits only
+        when someone waits, flushes or closes; one that does not wait, on its thread."""
         now = dt.datetime.now(CHINA_TZ).isoformat(timespec="seconds")
         if self._versions is None or self._versions[0] != plugin_versions:
             self._versions = (dict(plugin_versions), _dumps(plugin_versions))
@@ -151,8 +153,8 @@ class DecisionStore:
         return self._writer.submit((row, rule_files))
 
     def flush(self) -> None:
-        """Wait until everything queued so far is committed."""
-        self._writer.submit(None).wait()
+        """Commit everything queued so far."""
+        self._writer.flush()
 
     def _write_batch(self, items: list[Any]) -> list[int]:
         """Every queued decision in one transaction (BEGIN IMMEDIATE: the ids are taken
