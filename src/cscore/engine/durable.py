@@ -5,9 +5,12 @@ and never starts durable's ``Host`` (whose background dispatcher crashes under t
 and leases actions away from their callers). Each guard below answers a measured
 failure listed in DURABLE.md:
 
-* one session per evaluation, deleted afterwards, and never deleted before an action
-  has run in it (the C core frees uninitialised pointers otherwise) — a private
-  ``__prime`` rule guarantees that on every path;
+* one evaluation at a time per session, never deleted before an action has run in it
+  (the C core frees uninitialised pointers otherwise) — a private ``__prime`` rule
+  guarantees that on every path. A session is kept for the next evaluation once every
+  fact of this one is retracted (allocating and zeroing a session's state, ~12 KB per
+  rule, was most of an evaluation's cost at 1,000 rules); an evaluation that fails, or
+  whose facts cannot all be retracted, deletes its session and the next gets a new one;
 * one lock per ruleset: the C state is not thread-safe and never releases the GIL;
 * every fact is checked before it reaches C (finite numbers, no None, < 255 fields);
 * actions are drained to completion even when an action fails, then the failure is
@@ -22,7 +25,7 @@ from __future__ import annotations
 import itertools
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import durable_rules_engine as _core  # the C module of durable_rules
@@ -151,6 +154,8 @@ class DurableRuleset:
         self._budget = action_budget
         self._lock = threading.Lock()
         self._sessions = itertools.count(1)
+        self._kept: _Session | None = None  # a clean session the next evaluation reuses
+        self._fact_ids = itertools.count(1)  # each fact's identity (retracted by it)
         self._closed = False
 
     def run(self, first_facts: list[Fact], on_action: OnAction) -> int:
@@ -161,9 +166,14 @@ class DurableRuleset:
         with self._lock:
             if self._closed:
                 raise RulesetClosed(self.name)
-            sid = str(next(self._sessions))
-            session = _Session(self._handle, sid, self._budget, self.name)
-            return session.run(first_facts, on_action)
+            session, self._kept = self._kept, None
+            if session is None:
+                sid = str(next(self._sessions))
+                session = _Session(self._handle, sid, self._budget, self.name, self._fact_ids)
+            actions = session.run(first_facts, on_action)
+            if session.reusable:
+                self._kept = session
+            return actions
 
     @property
     def closed(self) -> bool:
@@ -181,18 +191,29 @@ class DurableRuleset:
 
 
 class _Session:
-    """One evaluation: assert, drain every action, then delete the session state."""
+    """One session of the C core: evaluations one after another, each asserting its
+    facts, draining every action and retracting its facts again, so the session is
+    empty for the next one. A failed evaluation deletes the session."""
 
-    def __init__(self, handle: int, sid: str, budget: int, ruleset: str) -> None:
+    def __init__(
+        self, handle: int, sid: str, budget: int, ruleset: str, fact_ids: Iterator[int]
+    ) -> None:
         self.handle = handle
         self.sid = sid
         self.budget = budget
         self.ruleset = ruleset
+        self.fact_ids = fact_ids
         self.state: int | None = None
-        self.actions = 0
+        self.actions = 0  # in the current evaluation
+        self.primed = False  # an action has run in this session (it may be deleted)
         self.in_flight = False  # an action was started and not yet completed
+        self.asserted: list[str] = []  # the current evaluation's facts, to retract
+        self.reusable = False
+        self._sid_json = f'"sid":{_encode(sid)}'
 
     def run(self, first_facts: list[Fact], on_action: OnAction) -> int:
+        self.actions = 0
+        self.reusable = False
         try:
             message = self._assert(first_facts)
             while message is not None:
@@ -210,9 +231,13 @@ class _Session:
                         self._assert_one(fact)
                 message = _core.complete_and_start_action(self.handle, self.state)
                 self.in_flight = message is not None
-            return self.actions
-        finally:
-            self._finish()
+        except BaseException:
+            self._delete()
+            raise
+        self.reusable = self._clear()
+        if not self.reusable:
+            self._delete()
+        return self.actions
 
     def _assert(self, facts: list[Fact]) -> str | None:
         for fact in facts:
@@ -222,27 +247,46 @@ class _Session:
         return started[1] if started else None
 
     def _assert_one(self, fact: Fact) -> None:
+        ident = f'{self._sid_json},"id":{next(self.fact_ids)}'
         try:
             if type(fact) is LayerFact:  # its JSON is kept, grown layer by layer
-                text = fact.json_with(f'"sid":{_encode(self.sid)}')
+                text = fact.json_with(ident)
             else:
-                text = _encode({**fact, "sid": self.sid})
+                text = _encode({**fact, "sid": self.sid})[:-1] + ident[len(self._sid_json) :] + "}"
             result = _core.assert_fact(self.handle, text)
         except _core.error as exc:
             raise EngineError(f"ruleset {self.ruleset}: {describe(exc)}") from None
+        self.asserted.append(text)
         self.state = result[1]
 
-    def _finish(self) -> None:
+    def _clear(self) -> bool:
+        """Retract this evaluation's facts (and prime a session no action ran in yet):
+        True if the session is empty and may serve the next evaluation."""
+        try:
+            if self.actions:
+                self.primed = True
+            elif not self.primed:
+                self._prime()
+            for text in self.asserted:
+                _core.retract_fact(self.handle, text)
+            self.asserted.clear()
+            # Nothing may be left to do: retracting must not have started anything.
+            return self.state is None or not _core.start_action_for_state(self.handle, self.state)
+        except _core.error:
+            return False
+
+    def _delete(self) -> None:
         """Complete whatever is pending (without running it), then delete the session.
 
         Completing when no action is in flight corrupts the session, so only an
         interrupted evaluation drains here."""
+        self.reusable = False
         try:
             if self.in_flight and self.state is not None:
                 while _core.complete_and_start_action(self.handle, self.state):
                     pass
                 self.in_flight = False
-            if self.actions == 0:
+            if not self.primed and self.actions == 0:
                 self._prime()
             _core.delete_state(self.handle, self.sid)
         except _core.error:
@@ -251,12 +295,14 @@ class _Session:
             pass
 
     def _prime(self) -> None:
-        result = _core.assert_fact(self.handle, _encode({"sid": self.sid, "t": PRIME_TYPE}))
+        text = _encode({"sid": self.sid, "t": PRIME_TYPE, "id": next(self.fact_ids)})
+        result = _core.assert_fact(self.handle, text)
+        self.asserted.append(text)
         state = result[1]
         if _core.start_action_for_state(self.handle, state):
             while _core.complete_and_start_action(self.handle, state):
                 pass
-            self.actions += 1
+            self.primed = True
 
 
 class DurableEngine:
