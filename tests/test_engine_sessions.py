@@ -51,7 +51,7 @@ def test_one_session_serves_evaluation_after_evaluation(core: Counting) -> None:
     ruleset = engine.load("reuse", RULES, action_budget=50)
     for n in range(200):
         fired: list[str] = []
-        ruleset.run([{"t": "x", "n": n % 20}], lambda rule: fired.append(rule))
+        ruleset.run([{"t": "x", "n": n % 20}], fired.append)
         assert fired == (["big"] if n % 20 > 10 else ["small"])
     assert core.deleted == 0  # never re-allocated
     assert core.retracted >= 200  # every fact taken back out
