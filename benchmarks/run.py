@@ -224,23 +224,32 @@ def _paired(mine: list[float], theirs: list[float]) -> float:
 def growth(sizes: list[int], count: int) -> list[dict[str, Any]]:
     import growth as g
 
+    from cscore.errors import CscoreError
+
     rows = []
     for size in sizes:
         cases = g.cases(size, count)
         with tempfile.TemporaryDirectory() as tmp:
             rules = g.write_rules(Path(tmp) / "rules", size)
             row: dict[str, Any] = {"rules": size}
-            cscore, load = _growth_cscore(rules, Path(tmp) / "cache", row)
             zen_decide = _growth_zen(g.zen_graph(size), cases, row)
             python_decide = _growth_python(g.plain_policy(size))
-            rates = _interleaved(
-                {"cscore": cscore.evaluate, "zen": zen_decide, "python": python_decide}, cases
-            )
-            cscore.close()
+            deciders = {"zen": zen_decide, "python": python_decide}
+            try:
+                cscore, load = _growth_cscore(rules, Path(tmp) / "cache", row)
+            except CscoreError as exc:  # e.g. more rules than one durable ruleset holds
+                row["cscore_refused"] = str(exc)
+                cscore = None
+            else:
+                deciders["cscore"] = cscore.evaluate
+                row["compiled_rules"] = load
+            rates = _interleaved(deciders, cases)
+            if cscore is not None:
+                cscore.close()
             for name, rate in rates.items():
                 row[f"{name}_cases_per_s"] = rate
-            row["zen_over_cscore"] = rates["zen"] / rates["cscore"]
-            row["compiled_rules"] = load
+            if "cscore" in rates:
+                row["zen_over_cscore"] = rates["zen"] / rates["cscore"]
         rows.append(row)
         print(f"  {size} rules done")
     return rows
@@ -635,6 +644,13 @@ def render(results: dict[str, Any]) -> str:
         "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in results["growth"]:
+        if "cscore_refused" in row:
+            lines.append(
+                f"| {row['rules']} | refused: {row['cscore_refused'].split(': ', 1)[-1]} | — | — | "
+                f"{row['zen_cases_per_s']:,.0f} | {row['zen_load_ms']:.1f} | — | "
+                f"{row['python_cases_per_s']:,.0f} |"
+            )
+            continue
         lines.append(
             f"| {row['rules']} | {row['cscore_cases_per_s']:,.0f} | {row['cscore_load_ms']:.0f} | "
             f"{row['cscore_cached_load_ms']:.0f} | {row['zen_cases_per_s']:,.0f} | "
@@ -669,6 +685,15 @@ def render(results: dict[str, Any]) -> str:
         + "; ".join(f"{t['function']} {t['percent']} %" for t in results["profile"]["top"][:8]),
     ]
     return "\n".join(lines)
+
+
+def _save(results: dict[str, Any]) -> None:
+    """What has been measured so far (a later part failing keeps the earlier ones)."""
+    out = HERE / "results"
+    out.mkdir(exist_ok=True)
+    (out / "partial.json").write_text(
+        json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8"
+    )
 
 
 def update_readme(text: str) -> None:
@@ -712,14 +737,18 @@ def main() -> None:
     finally:
         for worker in workers.values():
             worker.stop()
+    _save(results)
     print("mixed workload…")
     results["mixed"] = mixed_workload(count, max(3, rounds // 2))
+    _save(results)
     print("growth…")
     results["growth"] = growth(sizes, 500 if args.quick else 2000)
+    _save(results)
     print("CLI…")
     results["cli_cpu"] = cli_cpu()
     print("scale-out…")
     results["scale_out"] = scale_out(count, 1 if args.quick else 3)
+    _save(results)
     print(f"memory over {soak:,} evaluations, without and with the log…")
     results["memory"] = memory(count, soak)
     print("profile…")
@@ -732,6 +761,7 @@ def main() -> None:
         json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8"
     )
     (out / "latest.md").write_text(text + "\n", encoding="utf-8")
+    (out / "partial.json").unlink(missing_ok=True)
     if args.update_readme:
         update_readme(text)
     print()

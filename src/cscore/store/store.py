@@ -57,7 +57,8 @@ class DecisionStore:
     :param wait: ``True`` (default): :meth:`record` returns once the decision is
         committed (it survives the process being killed). ``False``: it returns as soon
         as the decision is queued; a crash may lose what was queued and not yet
-        committed (at most one batch), :meth:`close` and :meth:`flush` commit it.
+        committed (a writer thread commits continuously; :meth:`close` and
+        :meth:`flush` wait for it).
     """
 
     def __init__(
