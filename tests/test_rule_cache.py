@@ -42,7 +42,7 @@ def test_an_edited_file_is_read_again(
         kernel.evaluate(return_case())
     path = rules_copy / "ecommerce" / "return.yaml"
     text = path.read_text(encoding="utf-8")
-    # Shorten the 7-day window to 2 days (delivered 03-02, asked 03-06): the same case must now be rejected.
+    # A 2-day window instead of 7 (delivered 03-02, asked 03-06): the case is now rejected.
     edited = text.replace("no_reason_days: 7 ", "no_reason_days: 2 ", 1)
     assert edited != text
     path.write_text(edited, encoding="utf-8")
