@@ -5,7 +5,9 @@ clean default kernel for `cscore.evaluate`."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,13 @@ import cscore
 ROOT = Path(__file__).resolve().parents[1]
 RULES = ROOT / "rules"
 PUBLIC_CASES = ROOT / "tests" / "data" / "cases_public.json"  # copied from the spec
+
+
+def pytest_configure() -> None:
+    # The rule cache (rulebook.cache) of the test run lives in a scratch folder, not in
+    # the user's ~/.cache.
+    if "CSCORE_CACHE_DIR" not in os.environ:
+        os.environ["CSCORE_CACHE_DIR"] = tempfile.mkdtemp(prefix="cscore-test-cache-")
 
 
 def pytest_report_header() -> list[str]:

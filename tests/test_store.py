@@ -38,19 +38,10 @@ EXPECTED_COLUMNS = {
         "calendar_version": str,
         "rule_file_set": str,
     },
-    "rule_hits": {
-        "decision_id": int,
-        "seq": int,
-        "kind": str,
-        "rule": str,
-        "ruleset": str,
-        "source": str,
-        "set_json": str,
-        "key": str,
-    },
     "rule_files": {"sha256": str, "path": str, "text": str},
     "rule_file_sets": {"id": str, "files": str},
 }
+HIT_COLUMNS = ["decision_id", "seq", "kind", "rule", "ruleset", "source", "set_json", "key"]
 
 
 def test_migrations_create_the_schema_once(tmp_path):
@@ -61,10 +52,19 @@ def test_migrations_create_the_schema_once(tmp_path):
     db = Database(path)
     for table, columns in EXPECTED_COLUMNS.items():
         assert db[table].columns_dict == columns, table
+    # Rule hits are a view over each decision's JSON (m005), with the columns they had.
+    assert "rule_hits" in db.view_names()
+    assert list(db["rule_hits"].columns_dict) == HIT_COLUMNS
     applied = [row["name"] for row in db["_sqlite_migrations"].rows]
-    assert applied == ["m001_cases", "m002_decisions", "m003_rule_hits", "m004_replayable"]
+    assert applied == [
+        "m001_cases",
+        "m002_decisions",
+        "m003_rule_hits",
+        "m004_replayable",
+        "m005_hits_from_the_decision",
+    ]
     assert db.journal_mode == "wal"
-    assert {fk.other_table for fk in db["rule_hits"].foreign_keys} == {"decisions"}
+    assert ["industry"] in [index.columns for index in db["decisions"].indexes]
 
 
 def test_a_decision_is_logged_with_its_case_and_rule_hits(tmp_path):

@@ -355,3 +355,28 @@ def _kept_price_and_gift(facts: dict[str, Any]) -> tuple[float | None, float | N
     gift = facts.get("gift")
     gift_deduction = gift["marked_price"] if gift and gift.get("returned") is False else None
     return kept_price, gift_deduction
+
+
+class PlainPythonValidated(PlainPython):
+    """The same hand-written policy after the same pydantic validation cscore runs
+    (the e-commerce plugin's facts model): what a hand-written service that checks its
+    input as cscore does would cost. Impossible facts answer as cscore does, naming
+    pydantic's fields."""
+
+    name = "plain_python + pydantic"
+
+    def __init__(self) -> None:
+        from pydantic import ValidationError
+
+        from cscore_ecommerce.models import EcommerceFacts
+
+        self._model = EcommerceFacts
+        self._error = ValidationError
+
+    def decide(self, case: dict[str, Any]) -> dict[str, Any]:
+        try:
+            self._model.model_validate(case["facts"])
+        except self._error as exc:
+            fields = {".".join(map(str, problem["loc"])) for problem in exc.errors()}
+            return {"decision": "invalid_input", "invalid_fields": sorted(fields)}
+        return super().decide(case)

@@ -31,7 +31,16 @@ from cscore.calendar import (
 from cscore.calendar.version import calendar_version
 from cscore.derived import validate_derived
 from cscore.engine import Engine, RulesetClosed
-from cscore.errors import CaseError, PluginError, StoreError, did_you_mean, escape_controls
+from cscore.errors import (
+    CaseError,
+    CscoreError,
+    EngineError,
+    PluginError,
+    RuleEvaluationError,
+    StoreError,
+    did_you_mean,
+    escape_controls,
+)
 from cscore.explain import KindResult, explain_decision
 from cscore.industry import IndustrySpec, RulePack
 from cscore.jsonvalues import as_received, rejected_value, to_json, to_json_dict
@@ -59,8 +68,16 @@ from cscore.rulebook.model import RuleFile
 from cscore.rulebook.run import Evaluation
 from cscore.rulebook.snapshot import RuleSnapshot, take_snapshot
 from cscore.store import DecisionStore
+from cscore.store.writer import Ticket
 
 logger = logging.getLogger("cscore")
+
+# What one case of a batch can fail with and the others not (evaluate raises these for
+# the case: its envelope, a rule's computation on its facts, a fact the engine refuses).
+CASE_ERRORS = (CaseError, RuleEvaluationError, EngineError)
+
+# A decision evaluated in a batch, waiting for its log commit and its observers.
+_Pending = tuple[Case, Decision, Ticket | None]
 
 
 def system_clock() -> dt.datetime:
@@ -97,6 +114,9 @@ class Kernel:
         :class:`StoreError` carrying the decision as ``.decision``.
     :param log_retention: delete logged decisions older than this (``"30d"`` or a
         timedelta); default ``$CSCORE_DB_RETENTION``, else keep everything.
+    :param log_wait: ``True`` (default): an evaluation returns once its decision is
+        committed to the log (it survives a crash of the process); ``False``: once it is
+        queued for the log's writer (faster; a crash may lose the last queued ones).
     """
 
     def __init__(
@@ -113,6 +133,7 @@ class Kernel:
         on_log_failure: str = "warn",
         log_busy_timeout: float = 0.5,
         log_retention: str | dt.timedelta | None = None,
+        log_wait: bool = True,
     ) -> None:
         if on_log_failure not in ("warn", "raise"):
             raise ValueError(f"on_log_failure must be 'warn' or 'raise', not {on_log_failure!r}")
@@ -157,7 +178,9 @@ class Kernel:
                 item for plugin, item in sorted(found, key=lambda c: c[0] not in DEFAULT_PLUGINS)
             ]
             retention = log_retention or os.environ.get("CSCORE_DB_RETENTION") or None
-            self.store = DecisionStore(db, sets, busy_timeout=log_busy_timeout, retention=retention)
+            self.store = DecisionStore(
+                db, sets, wait=log_wait, busy_timeout=log_busy_timeout, retention=retention
+            )
         self.auto_reload = auto_reload
         self.reload_interval = reload_interval
         self._last_check = time.monotonic()
@@ -240,9 +263,47 @@ class Kernel:
     def evaluate_logged(self, case: Any) -> tuple[Decision, int | None]:
         """:meth:`evaluate`, and the id of the decision in the log (``None``: no log),
         for a host that shows or replays it later (the HTTP API answers with it)."""
-        started = time.perf_counter()
         if self.auto_reload:
             self._maybe_reload()
+        return self._evaluate(case, None)
+
+    def evaluate_many(self, cases: Iterable[Any]) -> list[Decision | CscoreError]:
+        """Decide many cases; the answers in their order, each the same as
+        :meth:`evaluate` gives. A case that :meth:`evaluate` would refuse (a malformed
+        envelope, an unknown industry or kind, a rule failing on its facts) holds its
+        error — a :class:`CaseError`, :class:`RuleEvaluationError` or
+        :class:`EngineError`, one line naming the field — in its place, and the others
+        are decided all the same.
+
+        What a batch saves: one check for edited rule files, and the decision log's
+        writes share transactions (all are queued, then waited for: the call returns
+        once every decision is committed, or queued with ``log_wait=False``). A log
+        that cannot be written raises :class:`StoreError` once all were tried."""
+        if self.auto_reload:
+            self._maybe_reload()
+        answers: list[Decision | CscoreError] = []
+        pending: list[_Pending] = []
+        for case in cases:
+            try:
+                answers.append(self._evaluate(case, pending)[0])
+            except CASE_ERRORS as exc:
+                answers.append(exc)
+        failed: StoreError | None = None
+        for parsed, decision, ticket in pending:
+            if ticket is not None and self.store is not None and self.store.wait:
+                try:
+                    self._committed(ticket, decision)
+                except StoreError as exc:  # on_log_failure="raise": after all were tried
+                    failed = failed or exc
+                    continue
+            self._observe(parsed, decision)
+        if failed is not None:
+            raise failed
+        return answers
+
+    def _evaluate(self, case: Any, pending: list[_Pending] | None) -> tuple[Decision, int | None]:
+        """One case; ``pending``: a batch's list that its log commit and observers join."""
+        started = time.perf_counter()
         parsed = Case.parse(case)
         industry = self._route(parsed)
         kinds = self._kinds(parsed, industry)
@@ -269,7 +330,7 @@ class Kernel:
         masker = masker_for(industry.facts_model, parsed.facts)
         if masker is not None:
             decision = _masked(decision, masker)
-        decision_id = self._finish(parsed, case, decision, started, as_of, masker)
+        decision_id = self._finish(parsed, case, decision, started, as_of, masker, pending)
         return decision, decision_id
 
     def _now(self) -> dt.datetime:
@@ -502,29 +563,33 @@ class Kernel:
         started: float,
         as_of: dt.datetime,
         masker: Masker | None = None,
+        pending: list[_Pending] | None = None,
     ) -> int | None:
-        decision_id = None
+        """Log the decision (or queue it in a batch's ``pending``) and let observers see
+        it; its id in the log, ``None`` when there is no log, it failed (``warn``), or
+        the store does not wait for the commit."""
+        ticket: Ticket | None = None
         if self.store is not None:
-            decision_id = self._log(parsed, decision, started, as_of, masker)
-        # One pluggy call per observer: one failing must not keep the others from it.
-        for plugin, observe in each_implementation(self.pm, "decision_made"):
-            try:
-                observe(case=parsed, decision=decision)
-            except Exception:  # observers never cost the host its decision
-                logger.exception("decision_made observer %r failed", plugin)
+            ticket = self._submit(parsed, decision, started, as_of, masker)
+        if pending is not None:  # a batch: committed and observed once all are queued
+            pending.append((parsed, decision, ticket))
+            return None
+        decision_id = None
+        if ticket is not None and self.store is not None and self.store.wait:
+            decision_id = self._committed(ticket, decision)  # then it survives a crash
+        self._observe(parsed, decision)
         return decision_id
 
-    def _log(
+    def _submit(
         self,
         parsed: Case,
         decision: Decision,
         started: float,
         as_of: dt.datetime,
         masker: Masker | None,
-    ) -> int | None:
-        """Record the decision and return its id: facts it reported as ignored are not
-        stored, personal ones are masked; a log that cannot be written warns (no id) or
-        raises, as configured."""
+    ) -> Ticket | None:
+        """Queue the decision for the log: facts it reported as ignored are not stored,
+        personal ones are masked."""
         known = self.industries[decision.industry].facts_model.model_fields
         facts = as_received({k: v for k, v in parsed.facts.items() if k in known})
         envelope = {
@@ -535,7 +600,7 @@ class Kernel:
         }
         assert self.store is not None
         try:
-            return self.store.record(
+            return self.store.submit(
                 envelope,
                 decision,
                 plugin_versions=self.plugin_versions,
@@ -545,12 +610,24 @@ class Kernel:
                 rule_files=self._snapshot(decision.rules_version),
             )
         except StoreError as exc:
-            if self.on_log_failure == "raise":
-                exc.decision = decision  # the host still has the answer to give
-                raise
-            logger.warning("%s", exc)
-            decision.warnings.append(str(exc))
+            self._log_failed(exc, decision)
             return None
+
+    def _committed(self, ticket: Ticket, decision: Decision) -> int | None:
+        """Wait for the decision's commit; a log that cannot be written warns or raises,
+        as configured (``on_log_failure``)."""
+        try:
+            return ticket.wait()
+        except StoreError as exc:
+            self._log_failed(exc, decision)
+            return None
+
+    def _log_failed(self, exc: StoreError, decision: Decision) -> None:
+        if self.on_log_failure == "raise":
+            exc.decision = decision  # the host still has the answer to give
+            raise exc
+        logger.warning("%s", exc)
+        decision.warnings.append(str(exc))
 
     @property
     def _missing_facts_rule(self) -> tuple[str, str]:
@@ -559,6 +636,14 @@ class Kernel:
             (p.missing_facts_rule for p in self.packs.values() if p.missing_facts_rule),
             ("missing_facts", "缺少会改变结果的事实 a missing fact that decides the outcome"),
         )
+
+    def _observe(self, parsed: Case, decision: Decision) -> None:
+        # One pluggy call per observer: one failing must not keep the others from it.
+        for plugin, observe in each_implementation(self.pm, "decision_made"):
+            try:
+                observe(case=parsed, decision=decision)
+            except Exception:  # observers never cost the host its decision
+                logger.exception("decision_made observer %r failed", plugin)
 
     @property
     def calendar_version(self) -> str:

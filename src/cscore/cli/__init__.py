@@ -8,6 +8,7 @@ the ``register_commands`` hook.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -93,9 +94,29 @@ cli.add_command(calendar)
 cli.add_command(serve)
 
 
+# Commands no plugin can extend (they are not groups): running one needs no plugin
+# commands, so the CLI does not discover plugins twice (the kernel does it again).
+_LEAF_COMMANDS = frozenset({"evaluate"})
+_GROUP_OPTIONS = frozenset({"--rules-dir", "--db"})  # the group's options that take a value
+
+
+def _command_of(args: list[str]) -> str | None:
+    """The command named on the command line (after the group's own options)."""
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in _GROUP_OPTIONS:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
 def main() -> None:
     # Plugins contribute commands when the group is built, not at import time.
-    if os.environ.get("CSCORE_NO_PLUGIN_COMMANDS") is None:
+    wanted = _command_of(sys.argv[1:])
+    if os.environ.get("CSCORE_NO_PLUGIN_COMMANDS") is None and wanted not in _LEAF_COMMANDS:
         try:
             make_plugin_manager().hook.register_commands(cli=cli)
         except CscoreError as exc:

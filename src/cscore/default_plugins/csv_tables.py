@@ -11,4 +11,4 @@ from cscore.rulebook.formats import RuleFormat
 
 @hookimpl(trylast=True)
 def register_rule_formats(register: Callable[[RuleFormat], None]) -> None:
-    register(RuleFormat(".csv", read_decision_table, "CSV decision table"))
+    register(RuleFormat(".csv", read_decision_table, "CSV decision table", cacheable=True))

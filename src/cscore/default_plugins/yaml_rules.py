@@ -11,5 +11,5 @@ from cscore.rulebook.yaml_format import read_rule_file
 
 @hookimpl(trylast=True)
 def register_rule_formats(register: Callable[[RuleFormat], None]) -> None:
-    register(RuleFormat(".yaml", read_rule_file, "YAML rule file"))
-    register(RuleFormat(".yml", read_rule_file, "YAML rule file"))
+    register(RuleFormat(".yaml", read_rule_file, "YAML rule file", cacheable=True))
+    register(RuleFormat(".yml", read_rule_file, "YAML rule file", cacheable=True))

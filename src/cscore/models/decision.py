@@ -186,6 +186,10 @@ class Decision(BaseModel):
         """The JSON shape of DESIGN.md §2.2."""
         return self.model_dump(mode="json")
 
+    def to_log_json(self) -> str:
+        """:meth:`to_log_dict` as JSON text, serialised once (the decision log's row)."""
+        return self.model_dump_json(context=_WITHOUT_EXPLANATION)
+
     def to_log_dict(self) -> dict[str, Any]:
         """The JSON the decision log keeps: everything but the explanation, which is
         not built for it (a logged decision's explanation is made again from the log,

@@ -8,6 +8,7 @@ typo like ``condition.tag_intact`` must not pass silently, and an extra ``note``
 
 from __future__ import annotations
 
+import functools
 import typing
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -47,7 +48,7 @@ def _unknown(
         if field is None:
             yield prefix + name, name, fields
             continue
-        nested = _nested_model(field.annotation)
+        nested = _field_model(model, name)
         if nested is None:
             continue
         item_model, is_list = nested
@@ -57,6 +58,13 @@ def _unknown(
                     yield from _unknown(item_model, item, f"{prefix}{name}[{index}].")
         elif not is_list and isinstance(value, Mapping):
             yield from _unknown(item_model, value, f"{prefix}{name}.")
+
+
+@functools.cache
+def _field_model(model: type[BaseModel], name: str) -> tuple[type[BaseModel], bool] | None:
+    """_nested_model of a model's field, worked out once: this runs for every fact of
+    every case, and unwrapping an annotation is a dozen typing calls."""
+    return _nested_model(model.model_fields[name].annotation)
 
 
 def _nested_model(annotation: Any) -> tuple[type[BaseModel], bool] | None:

@@ -17,6 +17,9 @@ class RuleFormat:
     read: Callable[[Path, str], RuleFile]  # (file, path shown to people) -> RuleFile
     description: str = ""
     plugin: str = ""
+    # What it reads depends on the file's bytes alone (not on other files or settings),
+    # so it may be cached by content (rulebook.cache). Off unless a format says so.
+    cacheable: bool = False
 
     def handles(self, file: Path) -> bool:
         return file.name.endswith(self.suffix) and not file.name.endswith(CASES_SUFFIX)

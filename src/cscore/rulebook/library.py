@@ -20,6 +20,7 @@ from cscore.errors import RuleFileError, RuleLoadError
 from cscore.industry import IndustrySpec
 from cscore.language.functions import FunctionSpec
 from cscore.rulebook.assemble import RulesetSources, assemble
+from cscore.rulebook.cache import RuleCache
 from cscore.rulebook.compiled import CompiledRuleset
 from cscore.rulebook.formats import CASES_SUFFIX, RuleFormat
 from cscore.rulebook.model import RuleFile
@@ -92,6 +93,7 @@ class RuleLibrary:
         # The text of every file version read, by its sha256: the decision log keeps the
         # text a decision was made with (for replays), even after the file is edited.
         self.texts: dict[str, str] = {}
+        self.cache = RuleCache()  # what formats read, by content (rulebook.cache)
 
     # discovery and reading ------------------------------------------------------
 
@@ -126,7 +128,10 @@ class RuleLibrary:
         if cached is not None and cached[0] == stamp:
             return cached[1]
         fmt = next(f for f in self.formats if f.handles(file))
-        rule_file = fmt.read(file, root.display(file))
+        if fmt.cacheable:
+            rule_file = self.cache.read(fmt.read, fmt.suffix, file, root.display(file))
+        else:
+            rule_file = fmt.read(file, root.display(file))
         self._remember_text(rule_file)
         self._files[file] = (stamp, rule_file)
         return rule_file

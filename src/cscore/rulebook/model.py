@@ -22,6 +22,9 @@ class _NoDefault:
     def __repr__(self) -> str:
         return "NO_DEFAULT"
 
+    def __reduce__(self) -> str:
+        return "NO_DEFAULT"  # unpickled (rule cache) as the one sentinel, so `is` holds
+
 
 NO_DEFAULT: Any = _NoDefault()
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cscore.engine import Fact
+from cscore.engine.layerfact import LayerFact, SharedFields
 from cscore.errors import RuleEvaluationError
 from cscore.language.compiler import to_engine
 from cscore.language.functions import EvalContext
@@ -77,11 +78,14 @@ class Evaluation:
         self.settling: set[frozenset[str]] = set()
         self.stopped = False
         self.values.update(ruleset.initial_values)  # defaults of values no rule sets
-        self.engine_fact: Fact = {
-            engine_name: to_engine(self.values[name])
-            for name, engine_name in ruleset.engine_names.items()
-            if self.values.get(name) is not None
-        }
+        # The engine fields, encoded once; each layer adds what it settled (layerfact).
+        self.shared = SharedFields(
+            {
+                engine_name: to_engine(self.values[name])
+                for name, engine_name in ruleset.engine_names.items()
+                if self.values.get(name) is not None
+            }
+        )
 
     # the engine's side of the conversation -------------------------------------
 
@@ -90,7 +94,7 @@ class Evaluation:
 
     def layer_facts(self, layer: int) -> list[Fact]:
         return [
-            {**self.engine_fact, "t": f"L{layer}.{chunk}"}
+            LayerFact(self.shared, f"L{layer}.{chunk}")
             for chunk in range(self.ruleset.chunks[layer])
         ]
 
@@ -128,38 +132,43 @@ class Evaluation:
         self.firings.append(Firing(rule, computed))
 
     def settle_layer(self, layer: int) -> list[Fact] | None:
-        keys = self.ruleset.settle.get(layer, ())
+        ruleset = self.ruleset
+        keys = ruleset.settle.get(layer, ())
         beaten: dict[frozenset[str] | None, set[int]] = {}
-        if self.ruleset.groups:
+        if ruleset.groups:
             self.settling = set()
             beaten = self.beaten_rows(keys)
             self.settled.update(keys)
+        # Runs once per layer of every case: names bound locally, specs read only when used.
+        values, all_candidates, specs = self.values, self.candidates, ruleset.keys
+        engine_names = ruleset.engine_names
         for key in keys:
-            spec = self.ruleset.keys[key]
-            candidates = self.candidates.get(key)
-            lost = beaten.get(self.ruleset.groups.get(key)) if beaten else None
+            candidates = all_candidates.get(key)
+            lost = beaten.get(ruleset.groups.get(key)) if beaten else None
             if candidates and lost:
                 candidates = [c for c in candidates if c.rule.order not in lost]
                 if not candidates:  # every rule that set it lost its row to another
                     self.winners[key] = set()
             if candidates:
-                settled = settle(key, spec.hit, candidates)
+                settled = settle(key, specs[key].hit, candidates)
                 self.winners[key] = {rule.order for rule in settled.winners}
                 needed = _unavailable(settled.value)
                 if needed:
                     self.missing.extend(needed)
                     continue
-                self.values[key] = settled.value
-            elif spec.default is not NO_DEFAULT:
-                self.values[key] = spec.default
+                value = values[key] = settled.value
             else:
-                continue
-            if key in self.ruleset.engine_fields and self.values[key] is not None:
-                self.engine_fact[self.ruleset.engine_names[key]] = to_engine(self.values[key])
-        if self.values.get("invalid_fields") or self.values.get("missing_fields") or self.missing:
+                default = specs[key].default
+                if default is NO_DEFAULT:
+                    continue
+                value = values[key] = default
+            engine_name = engine_names.get(key)  # only fields that conditions read
+            if engine_name is not None and value is not None:
+                self.shared.set(engine_name, to_engine(value))
+        if values.get("invalid_fields") or values.get("missing_fields") or self.missing:
             self.stopped = True  # never decide on missing or impossible facts
             return None
-        if layer + 1 < self.ruleset.layer_count:
+        if layer + 1 < ruleset.layer_count:
             return self.layer_facts(layer + 1)
         return None
 

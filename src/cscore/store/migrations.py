@@ -81,3 +81,25 @@ def m004_replayable(db: Database) -> None:
     db.table("decisions").add_column("calendar_version", str)
     db.table("decisions").add_column("rule_file_set", str)
     db.table("rule_hits").add_column("key", str)
+
+
+@core()
+def m005_hits_from_the_decision(db: Database) -> None:
+    """Rule hits are read from each decision's JSON instead of being written as rows
+    (a decision wrote ~10 of them, most of its log cost): ``rule_hits`` becomes a view
+    with the same columns over ``decisions.decision_json``, which every decision —
+    also those logged before — holds with its whole trace. Deleting from it (retention
+    deletes a decision's hits with the decision) is a no-op: there is nothing to delete.
+    ``decisions.industry`` is indexed: the CLI and the API filter on it."""
+    db.execute("DROP TABLE rule_hits")
+    db.execute(
+        "CREATE VIEW rule_hits AS SELECT d.id AS decision_id, CAST(t.key AS INTEGER) AS seq,"
+        " json_extract(t.value, '$.kind') AS kind, json_extract(t.value, '$.rule') AS rule,"
+        " json_extract(t.value, '$.ruleset') AS ruleset,"
+        " json_extract(t.value, '$.source') AS source,"
+        " coalesce(json_extract(t.value, '$.set'), '{}') AS set_json,"
+        " coalesce(json_extract(t.value, '$.key'), json_extract(t.value, '$.rule')) AS key"
+        " FROM decisions d, json_each(d.decision_json, '$.trace') t"
+    )
+    db.execute("CREATE TRIGGER rule_hits_delete INSTEAD OF DELETE ON rule_hits BEGIN SELECT 1; END")
+    db.table("decisions").create_index(["industry"], if_not_exists=True)

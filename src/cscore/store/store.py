@@ -1,8 +1,13 @@
 """The decision log: every decision, whole or not at all, in one SQLite file.
 
 One connection per store, guarded by a lock (sqlite3 objects must not be used by two
-threads at once), WAL so readers (``cscore decisions list``) never block the writer,
-and one transaction per decision.
+threads at once), WAL so readers (``cscore decisions list``) never block the writer.
+Decisions waiting to be written are committed together in one transaction (group
+commit, :mod:`cscore.store.writer`); :meth:`DecisionStore.record` returns once its
+decision is committed, or, with ``wait=False``, once it is queued.
+Each decision is serialised once (pydantic's JSON); its outcomes, warnings and kinds
+columns are cut from that text by SQLite, and its rule hits are a view over it.
+WAL checkpoints run on their own thread (:mod:`cscore.store.checkpoint`).
 
 The file is created owner-only (0600: it holds customers' cases), readers open it
 read-only and never create it, a writer waits at most ``busy_timeout`` seconds for
@@ -27,22 +32,22 @@ from cscore.calendar import CHINA_TZ
 from cscore.errors import StoreError
 from cscore.models.decision import Decision
 from cscore.rulebook.snapshot import RuleSnapshot
+from cscore.store.checkpoint import Checkpointer
 from cscore.store.migrations import core
+from cscore.store.writer import GroupCommit, Ticket
 
 _UPSERT_CASE = (
     "INSERT INTO cases (case_id, industry, first_seen, last_seen, evaluations)"
     " VALUES (?, ?, ?, ?, 1) ON CONFLICT(case_id) DO UPDATE SET"
     " last_seen = excluded.last_seen, evaluations = evaluations + 1"
 )
-_DECISION_COLUMNS = (
-    "case_id, industry, kinds, decided_at, as_of, duration_ms, rules_version, "
-    "plugin_versions, outcomes, warnings, case_json, decision_json, calendar_version, "
-    "rule_file_set"
-)
-_INSERT_DECISION = f"INSERT INTO decisions ({_DECISION_COLUMNS}) VALUES ({', '.join('?' * 14)})"
-_INSERT_HIT = (
-    "INSERT INTO rule_hits (decision_id, seq, kind, rule, ruleset, source, set_json, key)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+# The decision's JSON is bound once (?12); kinds, outcomes and warnings are cut from it.
+_INSERT_DECISION = (
+    "INSERT INTO decisions (id, case_id, industry, kinds, decided_at, as_of, duration_ms,"
+    " rules_version, plugin_versions, outcomes, warnings, case_json, decision_json,"
+    " calendar_version, rule_file_set) VALUES (?1, ?2, ?3,"
+    " (SELECT json_group_array(key) FROM json_each(?12, '$.outcomes')), ?4, ?5, ?6, ?7, ?8,"
+    " json_extract(?12, '$.outcomes'), json_extract(?12, '$.warnings'), ?11, ?12, ?9, ?10)"
 )
 _INSERT_FILE = "INSERT OR IGNORE INTO rule_files (sha256, path, text) VALUES (?, ?, ?)"
 _INSERT_SET = "INSERT OR IGNORE INTO rule_file_sets (id, files) VALUES (?, ?)"
@@ -90,25 +95,34 @@ def _create_private(path: Path) -> None:
 
 
 class DecisionStore:
-    """The log at ``path``. ``read_only``: open an existing log for reading (a missing
-    file is a StoreError, never created); ``busy_timeout``: seconds to wait for another
-    writer; ``retention``: delete decisions older than this (a timedelta or ``"30d"``)."""
+    """The decision log of one SQLite file (or ``":memory:"``).
+
+    :param wait: ``True`` (default): :meth:`record` returns once the decision is
+        committed (it survives the process being killed). ``False``: it returns as soon
+        as the decision is queued; a crash may lose what was queued and not yet
+        committed (a writer thread commits continuously; :meth:`close` and
+        :meth:`flush` wait for it).
+    """
 
     def __init__(
         self,
         path: str | Path,
         migration_sets: Iterable[Migrations] = (),
         *,
+        wait: bool = True,
         read_only: bool = False,
         busy_timeout: float = 0.5,
         retention: str | dt.timedelta | None = None,
     ) -> None:
         self.path = str(path)
+        self.wait = wait
         self.read_only = read_only
+        self.busy_timeout = busy_timeout
         self.retention = parse_age(retention) if retention is not None else None
         self._since_prune = 0
         self._lock = threading.Lock()
         self._stored_sets: set[str] = set()  # rule file sets known to be in the file
+        self._versions: tuple[dict[str, str], str] | None = None  # plugin versions, as JSON
         if read_only:
             self._open_read_only()
             return
@@ -121,12 +135,22 @@ class DecisionStore:
                 self.db.enable_wal()
                 # WAL + NORMAL: a crash may lose the last decisions, never corrupt the file.
                 self.db.execute("PRAGMA synchronous=NORMAL")
+                # Checkpoints run on their own thread, not inside a decision's commit.
+                self.db.execute("PRAGMA wal_autocheckpoint=0")
             self.db.execute("PRAGMA foreign_keys=ON")
             sets = [core, *(s for s in migration_sets if s is not core)]
             for migrations in sets:
                 migrations.apply(self.db)
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open the decision log {self.path}: {exc}") from None
+        self._checkpointer: Checkpointer | None = (
+            Checkpointer(self.path) if self.path != ":memory:" else None
+        )
+        self._writer: GroupCommit | None = GroupCommit(
+            self._write_batch,
+            after_commit=self._checkpointer.committed if self._checkpointer else None,
+            background=not wait,  # nobody waits to lead the commits: a thread does
+        )
         if self.retention is not None:
             self._prune_quietly()
 
@@ -140,6 +164,8 @@ class DecisionStore:
             self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot read the decision log {self.path}: {exc}") from None
+        self._checkpointer = None
+        self._writer = None  # a reader writes nothing
 
     def record(
         self,
@@ -152,65 +178,96 @@ class DecisionStore:
         calendar_version: str | None = None,
         rule_files: RuleSnapshot | None = None,
     ) -> int:
-        """Log one decision with its case and rule hits in one transaction; its id.
+        """Log one decision with its case in one transaction; its id (0 when the store
+        does not wait: the id is known once the writer commits it).
 
         ``as_of`` is the instant the decision was evaluated at (the case's, or the
         kernel's clock when the case gave none); ``rule_files`` the files it was decided
         with, whose texts are written the first time their set is seen."""
+        ticket = self.submit(
+            case,
+            decision,
+            plugin_versions=plugin_versions,
+            duration_ms=duration_ms,
+            as_of=as_of,
+            calendar_version=calendar_version,
+            rule_files=rule_files,
+        )
+        return ticket.wait() if self.wait else 0
+
+    def submit(
+        self,
+        case: dict[str, Any],
+        decision: Decision,
+        *,
+        plugin_versions: dict[str, str],
+        duration_ms: float,
+        as_of: str | None,
+        calendar_version: str | None = None,
+        rule_files: RuleSnapshot | None = None,
+    ) -> Ticket:
+        """Queue one decision; ``ticket.wait()`` commits it (with whatever else is
+        queued, in one transaction) and returns its id. A waiting store commits only
+        when someone waits, flushes or closes; one that does not wait, on its thread."""
         now = dt.datetime.now(CHINA_TZ).isoformat(timespec="seconds")
-        answer = decision.to_log_dict()
-        row = {
-            "case_id": decision.case_id,
-            "industry": decision.industry,
-            "kinds": _dumps(list(decision.outcomes)),
-            "decided_at": now,
-            "as_of": as_of,
-            "duration_ms": round(duration_ms, 3),
-            "rules_version": decision.rules_version,
-            "plugin_versions": _dumps(plugin_versions),
-            "outcomes": _dumps(answer["outcomes"]),
-            "warnings": _dumps(decision.warnings),
-            "case_json": _dumps(case),
-            "decision_json": _dumps(answer),
-            "calendar_version": calendar_version,
-            "rule_file_set": rule_files.id if rule_files is not None else None,
-        }
-        hits = [
-            {
-                "seq": seq,
-                "kind": entry["kind"],
-                "rule": entry["rule"],
-                "ruleset": entry["ruleset"],
-                "source": entry["source"],
-                "set_json": _dumps(entry.get("set", {})),
-                "key": entry.get("key") or entry["rule"],
-            }
-            for seq, entry in enumerate(answer["trace"])
-        ]
+        if self._versions is None or self._versions[0] != plugin_versions:
+            self._versions = (dict(plugin_versions), _dumps(plugin_versions))
+        row = (
+            decision.case_id,
+            decision.industry,
+            now,
+            as_of,
+            round(duration_ms, 3),
+            decision.rules_version,
+            self._versions[1],
+            calendar_version,
+            rule_files.id if rule_files is not None else None,
+            _dumps(case),
+            decision.to_log_json(),  # the one serialisation (the explanation is left out)
+        )
+        if self._writer is None:
+            raise StoreError(f"the decision log {self.path} is open read-only")
+        return self._writer.submit((row, rule_files))
+
+    def flush(self) -> None:
+        """Commit everything queued so far."""
+        if self._writer is not None:
+            self._writer.flush()
+
+    def _write_batch(self, items: list[Any]) -> list[int]:
+        """Every queued decision in one transaction (BEGIN IMMEDIATE: the ids are taken
+        under the write lock, so other processes writing the same file cannot clash)."""
+        decisions = [item for item in items if item is not None]  # None: a flush marker
+        if not decisions:
+            return [0] * len(items)
         with self._lock:
+            conn = self.db.conn
+            new_sets: dict[str, RuleSnapshot] = {}
             try:
-                with self.db.atomic():
-                    # Plain prepared statements: one decision is written many times a
-                    # second, and the generic insert helpers inspect the table each time.
-                    self.db.execute(_UPSERT_CASE, [decision.case_id, decision.industry, now, now])
-                    cursor = self.db.execute(_INSERT_DECISION, list(row.values()))
-                    decision_id = cursor.lastrowid
-                    if hits:
-                        self.db.conn.executemany(
-                            _INSERT_HIT, [(decision_id, *hit.values()) for hit in hits]
-                        )
-                    new_set = rule_files is not None and rule_files.id not in self._stored_sets
-                    if new_set:
-                        self._write_rule_files(rule_files)  # type: ignore[arg-type]
+                conn.execute("BEGIN IMMEDIATE")
+                last = conn.execute("SELECT coalesce(max(id), 0) FROM decisions").fetchone()[0]
+                # Plain prepared statements: the generic insert helpers inspect the table.
+                conn.executemany(_UPSERT_CASE, [(r[0], r[1], r[2], r[2]) for r, _ in decisions])
+                conn.executemany(
+                    _INSERT_DECISION,
+                    [(last + n, *row) for n, (row, _) in enumerate(decisions, 1)],
+                )
+                for _row, snapshot in decisions:
+                    if snapshot is not None and snapshot.id not in self._stored_sets:
+                        if snapshot.id not in new_sets:
+                            new_sets[snapshot.id] = snapshot
+                            self._write_rule_files(snapshot)
+                conn.commit()
             except sqlite3.Error as exc:
+                if conn.in_transaction:
+                    conn.rollback()
                 raise StoreError(f"decision not logged ({self.path}): {exc}") from None
-            if new_set:
-                self._stored_sets.add(rule_files.id)  # type: ignore[union-attr]
-            self._since_prune += 1
+            self._stored_sets.update(new_sets)
+            self._since_prune += len(decisions)
         if self.retention is not None and self._since_prune >= PRUNE_EVERY:
             self._prune_quietly()
-        assert decision_id is not None  # every INSERT sets it
-        return int(decision_id)
+        ids = iter(range(last + 1, last + 1 + len(decisions)))
+        return [next(ids) if item is not None else 0 for item in items]
 
     def _write_rule_files(self, snapshot: RuleSnapshot) -> None:
         """Each text once per content hash, each set once (another process may have
@@ -358,5 +415,10 @@ class DecisionStore:
             return int(self.db.execute("SELECT count(*) FROM decisions").fetchone()[0])
 
     def close(self) -> None:
+        """Commit what is queued, stop the writer and the checkpoints, close the file."""
+        if self._writer is not None:
+            self._writer.close()
+        if self._checkpointer is not None:
+            self._checkpointer.close()
         with self._lock:
             self.db.close()
