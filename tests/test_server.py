@@ -435,3 +435,9 @@ def test_serve_refuses_an_unshared_log_for_several_workers():
     result = CliRunner().invoke(cli, ["--db", ":memory:", "serve", "--workers", "2"])
     assert result.exit_code == 1
     assert "cannot be shared by several workers" in result.output
+
+
+def test_a_cursor_beyond_what_sqlite_counts_is_422_not_500(served):
+    """Found by schemathesis: a 19-digit cursor past 2**63 crashed the query."""
+    response = served.get("/v1/decisions", params={"cursor": "9534201209799729252"})
+    assert response.status_code == 422

@@ -100,7 +100,7 @@ def list_decisions(
     ] = None,
     cursor: Annotated[
         str | None,
-        Query(pattern=r"^[0-9]{1,19}$", description="next_cursor of the previous page"),
+        Query(pattern=r"^[0-9]{1,18}$", description="next_cursor of the previous page"),  # < 2**63
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
 ) -> Any:
