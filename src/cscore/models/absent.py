@@ -24,6 +24,8 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from cscore.models.markers import field_marker
+
 
 class _Nothing:
     def __repr__(self) -> str:
@@ -58,26 +60,7 @@ NONE_LISTED = Absent("none (the fact dictionary lists null)")
 
 def absent_meaning(field: FieldInfo) -> Absent | None:
     """The declared meaning of a field's absence, or None (absent = unknown)."""
-    for item in field.metadata:
-        if isinstance(item, Absent):
-            return item
-    return _meaning_in(field.annotation)
-
-
-def _meaning_in(annotation: Any) -> Absent | None:
-    origin = typing.get_origin(annotation)
-    if origin is typing.Annotated:
-        value, *extras = typing.get_args(annotation)
-        for item in extras:
-            if isinstance(item, Absent):
-                return item
-        return _meaning_in(value)
-    if origin in (typing.Union, types.UnionType):
-        for arg in typing.get_args(annotation):
-            found = _meaning_in(arg)
-            if found is not None:
-                return found
-    return None
+    return field_marker(field, Absent)
 
 
 @functools.cache
