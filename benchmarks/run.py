@@ -637,6 +637,13 @@ def render(results: dict[str, Any]) -> str:
         "",
         "(per industry: cases/s of that industry's cases inside the mixed rounds, all its kinds decided)",
         "",
+    ]
+    if "appliance" in results:
+        import appliance
+
+        lines += [appliance.render(results["appliance"]), ""]
+    lines += [
+        "",
         "Growth (a generated rule set of K category windows; load = parse + check + compile + "
         "engine load; cached: a new kernel finding the rule cache; rates interleaved):",
         "",
@@ -740,6 +747,11 @@ def main() -> None:
     _save(results)
     print("mixed workload…")
     results["mixed"] = mixed_workload(count, max(3, rounds // 2))
+    _save(results)
+    print("appliance repair, every kind against plain Python…")
+    import appliance
+
+    results["appliance"] = appliance.run(min(count, 3000), max(3, rounds // 2))
     _save(results)
     print("growth…")
     results["growth"] = growth(sizes, 500 if args.quick else 2000)
