@@ -415,6 +415,9 @@ class _Assembler:
             return
         if any(spec.report for file in self.sources.own for spec in file.keys.values()):
             return  # the kind's file is there, only its rules are still to be written
+        kind_files = [f for f in self.sources.own if f.file.name.split(".")[0] == self.sources.kind]
+        if kind_files:
+            return  # an explicitly empty <kind>.yaml: the kind decides nothing, on purpose
         if not (self.sources.own or self.sources.has_cases):
             return  # a kind this folder does not decide (yet): the packs' rules serve it
         folder = self.sources.folder or self.sources.industry
