@@ -189,9 +189,11 @@ def test_a_rule_reading_a_value_only_some_rules_set(check, rules_copy):
 
 
 def test_an_explicitly_empty_kind_file_is_allowed(check, rules_copy):
-    """`rules: []` in routing.yaml says on purpose that the kind decides nothing of its
-    own (unlike a deleted file)."""
-    (rules_copy / "ecommerce" / "routing.yaml").unlink()
-    (rules_copy / "ecommerce" / "routing.yaml").write_text("rules: []\n", encoding="utf-8")
+    """`rules: []` in fee.yaml says on purpose that the kind decides nothing (unlike a
+    deleted file: the terms files still serving the kind would hide the loss)."""
+    folder = rules_copy / "ecommerce"
+    for name in ("fee.shipping.csv", "fee.cases.yaml"):
+        (folder / name).unlink()
+    (folder / "fee.yaml").write_text("rules: []\n", encoding="utf-8")
     result = check(rules_copy)
     assert result.exit_code == 0, result.output
