@@ -108,12 +108,15 @@ def _return_facts(rng: random.Random, request_type: str) -> dict[str, Any]:
             if _chance(rng, 0.05):
                 condition[flag] = True
         facts["condition"] = condition
-    if _chance(rng, 0.8):
+    partial = _chance(rng, 0.2)
+    # A partial return's shipping deduction depends on the province: always given there
+    # (it is asked for by consequence otherwise, which the other contenders do not do).
+    if partial or _chance(rng, 0.8):
         facts["ship_to_province"] = rng.choice(_PROVINCES)
-    if _chance(rng, 0.2):
+    if partial:
         _partial_order(rng, facts)
-    if _chance(rng, 0.1):
-        facts["gift"] = {
+    if not partial and _chance(rng, 0.1):  # (a gift worth more than a partial refund:
+        facts["gift"] = {  # invalid_input now, a negative refund to the other contenders)
             "name": "gift",
             "marked_price": _money(rng, 5, 40),
             "returned": _chance(rng, 0.5),
@@ -139,7 +142,7 @@ def _return_facts(rng: random.Random, request_type: str) -> dict[str, Any]:
     if _chance(rng, 0.03):  # COMMON-DATA-002: asked, or received back, before it arrived
         before = (delivered - dt.timedelta(days=rng.randrange(1, 4))).isoformat()
         facts["request_date" if _chance(rng, 0.6) else "warehouse_received_date"] = before
-    if _chance(rng, 0.04):  # COMMON-DATA-001: a needed fact is missing
+    elif _chance(rng, 0.04):  # COMMON-DATA-001: a needed fact is missing (not both at once)
         facts.pop(rng.choice(["delivered_date", "request_date"]), None)
     return facts
 
