@@ -1,12 +1,15 @@
 """The facts of one evaluation's layers, encoded once and grown as layers settle.
 
-Every layer of a rule set matches a fact that carries the case's facts and every value
-settled so far (a rule's condition reads them all in one fact, which is what the C
-core matches fastest). Re-encoding that whole fact to JSON for every layer, and
-re-checking every field, was ~40 % of an evaluation; here the JSON text of the fields
-is kept and each layer appends only the fields it settled. The facts handed to the
-engine are still plain dicts (any engine may read them); an engine that speaks JSON
-can use :attr:`LayerFact.shared` instead of encoding the dict again.
+Every layer of a rule set matches a fact that carries the fields its rules read, the
+case's facts and the values settled so far (a rule's condition reads them all in one
+fact, which is what the C core matches fastest). Re-encoding the whole fact to JSON
+for every layer, and re-checking every field, was ~40 % of an evaluation; here each
+field's JSON is encoded once (again only when a layer settles it anew), and a layer's
+fact is the join of the pieces its rules read — the C core parses, matches and
+retracts a fact in time proportional to its size, and most layers read a few of the
+case's fields. The facts handed to the engine are still plain dicts (any engine may
+read them); an engine that speaks JSON can use :meth:`LayerFact.json_with` instead of
+encoding the dict again.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 # One encoder for every call: json.dumps with options builds a new one each time.
@@ -49,26 +53,48 @@ def _encode_exact(value: Any) -> str:
     return _ENCODER.encode(value)
 
 
-class SharedFields:
-    """The engine fields of one evaluation and their JSON text (without braces)."""
+def _piece(name: str, value: Any) -> str:
+    """``"name":value`` as JSON; the commonest values without the general encoder."""
+    kind = type(value)
+    if kind is str:
+        text = encode_basestring(value)
+    elif kind is bool:
+        text = "true" if value else "false"
+    elif kind is int:
+        text = int.__repr__(value)
+    else:
+        text = encode(value)
+    label = _LABELS.get(name)
+    if label is None:
+        label = _LABELS[name] = encode_basestring(name) + ":"
+    return label + text
 
-    __slots__ = ("body", "fields", "unchecked")
+
+_LABELS: dict[str, str] = {}  # field name -> its JSON key and colon (names are few)
+
+
+class SharedFields:
+    """The engine fields of one evaluation and the JSON text of each."""
+
+    __slots__ = ("fields", "pieces", "unchecked")
 
     def __init__(self, fields: dict[str, Any]) -> None:
         self.fields = fields
-        self.body = encode(fields)[1:-1]
+        self.pieces = {name: _piece(name, value) for name, value in fields.items()}
         # Fields the engine has not yet checked (durable refuses NaN, None, …).
         self.unchecked: dict[str, Any] = dict(fields)
 
     def set(self, name: str, value: Any) -> None:
-        if name in self.fields:  # replaced, not added: encode the whole text anew
-            self.fields[name] = value
-            self.body = encode(self.fields)[1:-1]
-        else:
-            self.fields[name] = value
-            piece = f"{encode(name)}:{encode(value)}"
-            self.body = f"{self.body},{piece}" if self.body else piece
+        self.fields[name] = value
+        self.pieces[name] = _piece(name, value)
         self.unchecked[name] = value
+
+    def body(self, names: tuple[str, ...] | None) -> str:
+        """The JSON of these fields (those that have a value), without braces; every
+        field when ``names`` is None."""
+        if names is None:
+            return ",".join(self.pieces.values())
+        return ",".join(filter(None, map(self.pieces.get, names)))
 
     def take_unchecked(self) -> dict[str, Any]:
         """The fields added since the engine last asked (it checks each one once)."""
@@ -77,18 +103,24 @@ class SharedFields:
 
 
 class LayerFact(dict[str, Any]):
-    """One layer fact: the shared fields plus its tag ``t`` (a plain dict to read)."""
+    """One layer fact: the shared fields its rules read, plus its tag ``t`` (a plain
+    dict to read). ``names``: those fields (None: every shared field)."""
 
-    __slots__ = ("shared", "tag")
+    __slots__ = ("names", "shared", "tag")
 
-    def __init__(self, shared: SharedFields, tag: str) -> None:
-        super().__init__(shared.fields)
+    def __init__(self, shared: SharedFields, tag: str, names: tuple[str, ...] | None) -> None:
+        fields = shared.fields
+        if names is None:
+            super().__init__(fields)
+        else:
+            super().__init__({name: fields[name] for name in names if name in fields})
         self["t"] = tag
         self.shared = shared
         self.tag = tag
+        self.names = names
 
     def json_with(self, extra: str) -> str:
         """The fact as JSON text with ``extra`` (``"sid":"3"``) appended."""
-        body = self.shared.body
+        body = self.shared.body(self.names)
         separator = "," if body else ""
-        return f'{{{body}{separator}"t":{encode(self.tag)},{extra}}}'
+        return f'{{{body}{separator}"t":{encode_basestring(self.tag)},{extra}}}'

@@ -10,6 +10,7 @@ from cscore.language.ast import Node
 from cscore.language.compiler import Condition
 from cscore.language.interpreter import Evaluator
 from cscore.language.types import Type
+from cscore.rulebook.fanout import chunk_tag
 from cscore.rulebook.model import NO_DEFAULT, ConstantSpec, KeySpec, RuleFile, RuleRole, Where
 
 
@@ -81,6 +82,15 @@ class CompiledRuleset:
         )
         # What each field is called inside the engine (`t` → `@t`, see engine_field).
         self.engine_names = {name: engine_field(name) for name in self.engine_fields}
+        # The engine fields each layer chunk's rules read: its fact carries only those.
+        read: dict[str, set[str]] = {}
+        for rule in self.rules:
+            names = read.setdefault(chunk_tag(rule.layer, rule.chunk), set())
+            names.update(
+                self.engine_names[name if name in self.keys else name.split(".")[0]]
+                for name in rule.shown
+            )
+        self.chunk_fields = {tag: tuple(sorted(names)) for tag, names in read.items()}
         written = {key for keys in self.settle.values() for key in keys}
         # Values no rule sets start at their default, so readers see them from layer 0.
         self.initial_values = {

@@ -141,20 +141,27 @@ def tri(
     values: Mapping[str, Any],
     interp: Interpreter,
     reach: Reach | None = None,
+    known: dict[int, bool | None] | None = None,
 ) -> bool | None:
     """True/False if the condition has that value whatever the ``unknown`` names are;
-    None if it depends on them. ``reach`` holds the names of the rule set's nodes."""
+    None if it depends on them. ``reach`` holds the names of the rule set's nodes;
+    ``known`` remembers, for one case, what the nodes that read no unknown name came
+    to (their value does not depend on which fact is probed, and the same guards —
+    the request type, the category — are read for every fact asked about)."""
     if isinstance(node, BoolOp):
-        parts = [tri(operand, unknown, values, interp, reach) for operand in node.operands]
-        if node.op == "and":
-            if False in parts:
-                return False
-            return True if all(p is True for p in parts) else None
-        if True in parts:
-            return True
-        return False if all(p is False for p in parts) else None
+        # Short-circuit as the rules do: one false operand decides an `and`, one true
+        # operand an `or`, whatever the others are.
+        deciding = node.op != "and"
+        open_ = False
+        for operand in node.operands:
+            part = tri(operand, unknown, values, interp, reach, known)
+            if part is deciding:
+                return deciding
+            if part is None:
+                open_ = True
+        return None if open_ else not deciding
     if isinstance(node, Unary) and node.op == "not":
-        inner = tri(node.operand, unknown, values, interp, reach)
+        inner = tri(node.operand, unknown, values, interp, reach, known)
         return None if inner is None else not inner
     if isinstance(node, Literal):
         return bool(node.value)
@@ -164,10 +171,20 @@ def tri(
     if names & unknown:
         calls = reach.calls.get(id(node)) if reach is not None else None
         return _missing_side(node, names - unknown, values, calls)
+    if known is not None:
+        found = known.get(id(node), _UNSEEN)
+        if found is not _UNSEEN:
+            return found  # type: ignore[return-value]
     try:
-        return interp.condition(node, values)
+        result: bool | None = interp.condition(node, values)
     except Exception:  # a leaf that cannot be read now: it may go either way
-        return None
+        result = None
+    if known is not None:
+        known[id(node)] = result
+    return result
+
+
+_UNSEEN = object()
 
 
 def _missing_side(
@@ -186,11 +203,19 @@ def _missing_side(
     return None
 
 
-def could_matter(reach: Reach, fact: str, values: Mapping[str, Any], interp: Interpreter) -> bool:
+def could_matter(
+    reach: Reach,
+    fact: str,
+    values: Mapping[str, Any],
+    interp: Interpreter,
+    known: dict[int, bool | None] | None = None,
+) -> bool:
     """Whether some value of ``fact`` could change what a deciding rule does. The names
     that depend on the fact grow from it through the rules that may act differently
     (their condition depends on those names, or they compute from them); a rule that is
-    certainly false in this case, whatever the fact, passes nothing on."""
+    certainly false in this case, whatever the fact, passes nothing on. ``known``: the
+    case's memo of conditions that read no unknown name (see :func:`tri`), shared by
+    the calls for one case."""
     unknown = {fact}
     grew = True
     while grew:
@@ -201,11 +226,10 @@ def could_matter(reach: Reach, fact: str, values: Mapping[str, Any], interp: Int
             keys = reach.keys[rule.order]
             if keys <= unknown:
                 continue
-            frozen = frozenset(unknown)
             certain = (
                 True
                 if rule.condition is None
-                else tri(rule.condition, frozen, values, interp, reach)
+                else tri(rule.condition, frozenset(unknown), values, interp, reach, known)
             )
             if certain is None or (certain and sets & unknown):
                 if rule.order in reach.deciding:
@@ -352,7 +376,8 @@ def ask_by_consequence(
         return None
     reach = reach_of(ruleset)
     interp = Interpreter(functions, ctx)
-    relevant = [name for name in absent if could_matter(reach, name, values, interp)]
+    known: dict[int, bool | None] = {}
+    relevant = [name for name in absent if could_matter(reach, name, values, interp, known)]
     asked = Asked([])
     asked.missing.extend(relevant[MAX_FACTS:])  # never guessed: asked, without probing
     for name in relevant[:MAX_FACTS]:

@@ -93,10 +93,12 @@ class Evaluation:
         return self.layer_facts(0)
 
     def layer_facts(self, layer: int) -> list[Fact]:
-        return [
-            LayerFact(self.shared, f"L{layer}.{chunk}")
-            for chunk in range(self.ruleset.chunks[layer])
-        ]
+        fields = self.ruleset.chunk_fields
+        facts: list[Fact] = []
+        for chunk in range(self.ruleset.chunks[layer]):
+            tag = f"L{layer}.{chunk}"
+            facts.append(LayerFact(self.shared, tag, fields.get(tag, ())))
+        return facts
 
     def on_action(self, name: str) -> list[Fact] | None:
         if name[0] == "s":
