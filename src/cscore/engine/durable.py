@@ -211,7 +211,7 @@ class _Session:
         self.actions = 0  # in the current evaluation
         self.primed = False  # an action has run in this session (it may be deleted)
         self.in_flight = False  # an action was started and not yet completed
-        self.asserted: list[str] = []  # the current evaluation's facts, to retract
+        self.asserted: list[int] = []  # the ids of the current evaluation's facts
         self.reusable = False
         self._sid_json = f'"sid":{_encode(sid)}'
 
@@ -251,7 +251,8 @@ class _Session:
         return started[1] if started else None
 
     def _assert_one(self, fact: Fact) -> None:
-        ident = f'{self._sid_json},"id":{next(self.fact_ids)}'
+        fact_id = next(self.fact_ids)
+        ident = f'{self._sid_json},"id":{fact_id}'
         try:
             if type(fact) is LayerFact:  # its JSON is kept, grown layer by layer
                 text = fact.json_with(ident)
@@ -260,7 +261,7 @@ class _Session:
             result = _core.assert_fact(self.handle, text)
         except _core.error as exc:
             raise EngineError(f"ruleset {self.ruleset}: {describe(exc)}") from None
-        self.asserted.append(text)
+        self.asserted.append(fact_id)
         self.state = result[1]
 
     def _clear(self) -> bool:
@@ -271,9 +272,15 @@ class _Session:
                 self.primed = True
             elif not self.primed:
                 self._prime()
-            for text in self.asserted:
-                _core.retract_fact(self.handle, text)
-            self.asserted.clear()
+            if self.asserted:
+                # The core finds a stored fact by session and id alone (handleMessageCore
+                # in events.c reads only `sid` and `id` to retract), so each is retracted
+                # by those two fields, all in one call: the whole fact was parsed again
+                # per retraction before.
+                sid = self._sid_json
+                text = ",".join(f'{{{sid},"id":{fact_id}}}' for fact_id in self.asserted)
+                _core.retract_facts(self.handle, f"[{text}]")
+                self.asserted.clear()
             # Nothing may be left to do: retracting must not have started anything.
             return self.state is None or not _core.start_action_for_state(self.handle, self.state)
         except _core.error:
@@ -299,9 +306,10 @@ class _Session:
             pass
 
     def _prime(self) -> None:
-        text = _encode({"sid": self.sid, "t": PRIME_TYPE, "id": next(self.fact_ids)})
+        fact_id = next(self.fact_ids)
+        text = _encode({"sid": self.sid, "t": PRIME_TYPE, "id": fact_id})
         result = _core.assert_fact(self.handle, text)
-        self.asserted.append(text)
+        self.asserted.append(fact_id)
         state = result[1]
         if _core.start_action_for_state(self.handle, state):
             while _core.complete_and_start_action(self.handle, state):
