@@ -269,7 +269,7 @@ def test_no_missing_fact_default_can_change_an_outcome(kernel):
     for case in _cases():
         for kind in case.kinds:
             ruleset = kernel.library.get("ecommerce", kind).compiled
-            reach = reach_of(ruleset)
+            reach = reach_of(ruleset, kernel.functions)
             interp = Interpreter(kernel.functions)
             facts = dict(case.facts)
             for name in sorted(reach.condition_names & set(host)):

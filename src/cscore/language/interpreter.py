@@ -277,20 +277,101 @@ def compile_value(node: Node, functions: Mapping[str, FunctionSpec]) -> Evaluato
         return _compile_if(node, functions)
     if isinstance(node, ListOp | Field):  # walks the items: the interpreter does it
         return lambda values, ctx: Interpreter(functions, ctx).value(node, values)
-    # Comparisons and and/or/not inside a value are rare: use the interpreter's rules.
-    return lambda values, ctx: Interpreter(functions, ctx).condition(node, values)
+    return compile_predicate(node, functions)  # a comparison or and/or/not as a value
+
+
+Predicate = Callable[[Mapping[str, Any], EvalContext], bool]
+
+
+def compile_predicate(node: Node, functions: Mapping[str, FunctionSpec]) -> Predicate:
+    """The condition as a tree of Python closures: the same meaning as
+    :meth:`Interpreter.condition` (a property test holds them together), for the
+    conditions Python reads on every case (``if … then …``, needs_info by consequence)."""
+    if isinstance(node, BoolOp):
+        parts = tuple(compile_predicate(operand, functions) for operand in node.operands)
+        if node.op == "and":
+
+            def every(values: Mapping[str, Any], ctx: EvalContext) -> bool:
+                for part in parts:
+                    if not part(values, ctx):
+                        return False
+                return True
+
+            return every
+
+        def some(values: Mapping[str, Any], ctx: EvalContext) -> bool:
+            for part in parts:
+                if part(values, ctx):
+                    return True
+            return False
+
+        return some
+    if isinstance(node, Unary) and node.op == "not":
+        inner = compile_predicate(node.operand, functions)
+        return lambda values, ctx: not inner(values, ctx)
+    if isinstance(node, Compare):
+        return _compile_compare(node, functions)
+    if isinstance(node, Literal):
+        constant = bool(node.value)
+        return lambda values, ctx: constant
+    value = compile_value(node, functions)
+
+    def holds(values: Mapping[str, Any], ctx: EvalContext) -> bool:
+        try:
+            return value(values, ctx) is True
+        except MissingValue:
+            return False
+
+    return holds
+
+
+def _compile_compare(node: Compare, functions: Mapping[str, FunctionSpec]) -> Predicate:
+    if node.op in ("!=", "not in"):  # the negation of == / in, missing values included
+        positive = _compile_compare(
+            Compare(node.pos, "==" if node.op == "!=" else "in", node.left, node.right), functions
+        )
+        return lambda values, ctx: not positive(values, ctx)
+    left = compile_value(node.left, functions)
+    if isinstance(node.right, Literal) and node.right.value is None:
+
+        def is_null(values: Mapping[str, Any], ctx: EvalContext) -> bool:
+            try:
+                left(values, ctx)
+            except MissingValue:
+                return True
+            return False
+
+        return is_null
+    right = compile_value(node.right, functions)
+    op = node.op
+    test: Callable[[Any, Any], bool]
+    if op == "==":
+        test = operator.eq
+    elif op == "in":
+        test = _contains
+    else:
+        test = _ORDER[op]
+
+    def compare(values: Mapping[str, Any], ctx: EvalContext) -> bool:
+        try:
+            a = left(values, ctx)
+            b = right(values, ctx)
+        except MissingValue:
+            return False
+        return bool(test(a, b))
+
+    return compare
+
+
+def _contains(item: Any, container: Any) -> bool:
+    return item in container
 
 
 def _compile_if(node: IfThen, functions: Mapping[str, FunctionSpec]) -> Evaluator:
-    test = node.test
+    test = compile_predicate(node.test, functions)
     then = compile_value(node.then, functions)
     otherwise = compile_value(node.otherwise, functions)
-
-    def choose(values: Mapping[str, Any], ctx: EvalContext) -> Any:
-        holds = Interpreter(functions, ctx).condition(test, values)
-        return then(values, ctx) if holds else otherwise(values, ctx)
-
-    return choose
+    return lambda values, ctx: then(values, ctx) if test(values, ctx) else otherwise(values, ctx)
 
 
 def _compile_name(path: str) -> Evaluator:

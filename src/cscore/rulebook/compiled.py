@@ -91,6 +91,25 @@ class CompiledRuleset:
                 for name in rule.shown
             )
         self.chunk_fields = {tag: tuple(sorted(names)) for tag, names in read.items()}
+        # What settling a layer needs of each of its keys, looked up once here:
+        # (key, hit policy, default, engine name or None, row group or None).
+        self.settle_plan = {
+            layer: tuple(
+                (
+                    key,
+                    self.keys[key].hit,
+                    self.keys[key].default,
+                    self.engine_names.get(key),
+                    self.groups.get(key),
+                )
+                for key in keys
+            )
+            for layer, keys in self.settle.items()
+        }
+        # Layers settling a key of a row group (the others skip the row comparison).
+        self.grouped_layers = frozenset(
+            layer for layer, keys in self.settle.items() if any(k in self.groups for k in keys)
+        )
         written = {key for keys in self.settle.values() for key in keys}
         # Values no rule sets start at their default, so readers see them from layer 0.
         self.initial_values = {

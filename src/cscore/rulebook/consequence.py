@@ -52,7 +52,7 @@ from cscore.language.ast import (
     walk,
 )
 from cscore.language.functions import EvalContext, FunctionSpec
-from cscore.language.interpreter import MISSING, Interpreter, lookup
+from cscore.language.interpreter import MISSING, Interpreter, compile_predicate, lookup
 from cscore.language.types import Type
 from cscore.models.absent import Absent
 from cscore.models.decision import TraceEntry
@@ -92,14 +92,13 @@ class Reach:
     """What each rule of one rule set reads (in its condition, in its values) and which
     rules decide a reported field (or ask, or refuse); computed once per rule set."""
 
-    def __init__(self, ruleset: CompiledRuleset) -> None:
+    def __init__(self, ruleset: CompiledRuleset, functions: Mapping[str, FunctionSpec]) -> None:
         self.ruleset = ruleset
+        self.functions = functions
         self.reads: list[tuple[CompiledRule, frozenset[str], frozenset[str]]] = []
         self.keys: dict[int, frozenset[str]] = {}  # rule order -> the keys it sets
-        # Per condition node (by id; the rule set keeps the nodes alive): the names it
-        # reads and whether it calls a function — asked for every case, computed once.
-        self.names: dict[int, frozenset[str]] = {}
-        self.calls: dict[int, bool] = {}
+        # rule order -> its condition's three-valued reading (None: no condition)
+        self.tri: dict[int, Tri | None] = {}
         self.readers: dict[str, list[int]] = {}  # name -> the rules (in self.reads) reading it
         for rule in ruleset.rules:
             in_condition = frozenset(names_in(rule.condition)) if rule.condition else frozenset()
@@ -108,114 +107,146 @@ class Reach:
             self.keys[rule.order] = frozenset(item.key for item in rule.sets)
             for name in in_condition | in_sets:
                 self.readers.setdefault(name, []).append(len(self.reads) - 1)
-            if rule.condition is not None:
-                for node in walk(rule.condition):
-                    self.names[id(node)] = frozenset(names_in(node))
-                    self.calls[id(node)] = any(isinstance(n, Call) for n in walk(node))
+            self.tri[rule.order] = (
+                None if rule.condition is None else compile_tri(rule.condition, functions)
+            )
         self.condition_names = frozenset(n for _, cond, _ in self.reads for n in cond)
         reported = {key for key, spec in ruleset.keys.items() if spec.report}
         reported |= {"missing_fields", "invalid_fields"}
         self.deciding = frozenset(
             rule.order for rule in ruleset.rules if any(i.key in reported for i in rule.sets)
         )
+        self._askable: tuple[Mapping[str, Absent | None], tuple[str, ...]] | None = None
+
+    def askable(self, host: Mapping[str, Absent | None]) -> tuple[str, ...]:
+        """The facts conditions read that the host sends and whose absence has no
+        declared meaning, sorted (``host``: :func:`cscore.models.absent.host_facts`,
+        the same mapping for every case of an industry)."""
+        if self._askable is None or self._askable[0] is not host:
+            names = tuple(
+                name
+                for name in sorted(self.condition_names)
+                if name in host and host[name] is None and name in self.ruleset.fact_types
+            )
+            self._askable = (host, names)
+        return self._askable[1]
 
 
 _REACH: dict[str, Reach] = {}  # by rule set version (a content hash)
 
 
-def reach_of(ruleset: CompiledRuleset) -> Reach:
+def reach_of(ruleset: CompiledRuleset, functions: Mapping[str, FunctionSpec]) -> Reach:
     found = _REACH.get(ruleset.version)
-    if found is None or found.ruleset is not ruleset:
+    if found is None or found.ruleset is not ruleset or found.functions is not functions:
         if len(_REACH) > 256:  # reloads make new versions; old ones are dropped
             _REACH.clear()
-        found = _REACH[ruleset.version] = Reach(ruleset)
+        found = _REACH[ruleset.version] = Reach(ruleset, functions)
     return found
 
 
 # -- three-valued reading of a condition -------------------------------------------------
 
 
-def tri(
-    node: Node,
-    unknown: frozenset[str],
-    values: Mapping[str, Any],
-    interp: Interpreter,
-    reach: Reach | None = None,
-    known: dict[int, bool | None] | None = None,
-) -> bool | None:
-    """True/False if the condition has that value whatever the ``unknown`` names are;
-    None if it depends on them. ``reach`` holds the names of the rule set's nodes;
-    ``known`` remembers, for one case, what the nodes that read no unknown name came
-    to (their value does not depend on which fact is probed, and the same guards —
-    the request type, the category — are read for every fact asked about)."""
+# What a three-valued reading is given: the unknown names, the case's values, the
+# case's memo of conditions that read no unknown name, and the evaluation context.
+Known = dict[int, "bool | None"]
+Tri = Callable[[frozenset[str], Mapping[str, Any], Known, EvalContext], "bool | None"]
+
+
+def compile_tri(node: Node, functions: Mapping[str, FunctionSpec]) -> Tri:
+    """The condition read in three-valued logic, as closures built once per rule set:
+    the reading returns True/False if the condition has that value whatever the
+    unknown names are, None if it depends on them. ``known`` remembers, for one case,
+    what the nodes that read no unknown name came to (their value does not depend on
+    which fact is probed, and the same guards — the request type, the category — are
+    read for every fact asked about)."""
     if isinstance(node, BoolOp):
+        parts = tuple(compile_tri(operand, functions) for operand in node.operands)
         # Short-circuit as the rules do: one false operand decides an `and`, one true
         # operand an `or`, whatever the others are.
         deciding = node.op != "and"
-        open_ = False
-        for operand in node.operands:
-            part = tri(operand, unknown, values, interp, reach, known)
-            if part is deciding:
-                return deciding
-            if part is None:
-                open_ = True
-        return None if open_ else not deciding
+
+        def either(
+            unknown: frozenset[str], values: Mapping[str, Any], known: Known, ctx: EvalContext
+        ) -> bool | None:
+            open_ = False
+            for part in parts:
+                found = part(unknown, values, known, ctx)
+                if found is deciding:
+                    return deciding
+                if found is None:
+                    open_ = True
+            return None if open_ else not deciding
+
+        return either
     if isinstance(node, Unary) and node.op == "not":
-        inner = tri(node.operand, unknown, values, interp, reach, known)
-        return None if inner is None else not inner
+        inner = compile_tri(node.operand, functions)
+
+        def negated(
+            unknown: frozenset[str], values: Mapping[str, Any], known: Known, ctx: EvalContext
+        ) -> bool | None:
+            found = inner(unknown, values, known, ctx)
+            return None if found is None else not found
+
+        return negated
     if isinstance(node, Literal):
-        return bool(node.value)
-    names = reach.names.get(id(node)) if reach is not None else None
-    if names is None:
-        names = frozenset(names_in(node))
-    if names & unknown:
-        calls = reach.calls.get(id(node)) if reach is not None else None
-        return _missing_side(node, names - unknown, values, calls)
-    if known is not None:
-        found = known.get(id(node), _UNSEEN)
+        constant = bool(node.value)
+        return lambda unknown, values, known, ctx: constant
+    return _compile_leaf(node, functions)
+
+
+def _compile_leaf(node: Node, functions: Mapping[str, FunctionSpec]) -> Tri:
+    names = frozenset(names_in(node))
+    holds = compile_predicate(node, functions)
+    key = id(node)  # the rule set keeps its nodes alive
+    # A comparison one of whose other names has no value is decided without the unknown
+    # one: false (`!=`/`not in`: true), as the compiled rules read it. Not so for a
+    # test against null, or one that calls a function (it may supply a default).
+    sided = (
+        isinstance(node, Compare)
+        and not any(isinstance(n, Call) for n in walk(node))
+        and not (isinstance(node.right, Literal) and node.right.value is None)
+    )
+    absent_means = isinstance(node, Compare) and node.op in ("!=", "not in")
+
+    def leaf(
+        unknown: frozenset[str], values: Mapping[str, Any], known: Known, ctx: EvalContext
+    ) -> bool | None:
+        if not names.isdisjoint(unknown):
+            if sided and any(lookup(values, name) is MISSING for name in names - unknown):
+                return absent_means
+            return None
+        found = known.get(key, _UNSEEN)
         if found is not _UNSEEN:
             return found  # type: ignore[return-value]
-    try:
-        result: bool | None = interp.condition(node, values)
-    except Exception:  # a leaf that cannot be read now: it may go either way
-        result = None
-    if known is not None:
-        known[id(node)] = result
-    return result
+        try:
+            result: bool | None = holds(values, ctx)
+        except Exception:  # a leaf that cannot be read now: it may go either way
+            result = None
+        known[key] = result
+        return result
+
+    return leaf
 
 
 _UNSEEN = object()
-
-
-def _missing_side(
-    node: Node, known: frozenset[str], values: Mapping[str, Any], calls: bool | None = None
-) -> bool | None:
-    """A comparison one of whose other names has no value is decided without the unknown
-    one: false (``!=``/``not in``: true), as the compiled rules read it."""
-    if calls is None:
-        calls = any(isinstance(n, Call) for n in walk(node))
-    if not isinstance(node, Compare) or calls:
-        return None
-    if isinstance(node.right, Literal) and node.right.value is None:
-        return None
-    if any(lookup(values, name) is MISSING for name in known):
-        return node.op in ("!=", "not in")
-    return None
 
 
 def could_matter(
     reach: Reach,
     fact: str,
     values: Mapping[str, Any],
-    interp: Interpreter,
-    known: dict[int, bool | None] | None = None,
+    ctx: EvalContext,
+    known: Known | None = None,
 ) -> bool:
     """Whether some value of ``fact`` could change what a deciding rule does. The names
     that depend on the fact grow from it through the rules that may act differently
     (their condition depends on those names, or they compute from them); a rule that is
     certainly false in this case, whatever the fact, passes nothing on. ``known``: the
-    case's memo of conditions that read no unknown name (see :func:`tri`), shared by
+    case's memo of conditions that read no unknown name (see :func:`compile_tri`), shared by
     the calls for one case."""
+    if known is None:
+        known = {}
     unknown = {fact}
     grew = True
     while grew:
@@ -226,11 +257,8 @@ def could_matter(
             keys = reach.keys[rule.order]
             if keys <= unknown:
                 continue
-            certain = (
-                True
-                if rule.condition is None
-                else tri(rule.condition, frozenset(unknown), values, interp, reach, known)
-            )
+            reading = reach.tri[rule.order]
+            certain = True if reading is None else reading(frozenset(unknown), values, known, ctx)
             if certain is None or (certain and sets & unknown):
                 if rule.order in reach.deciding:
                     return True
@@ -338,18 +366,15 @@ def with_value(facts: Mapping[str, Any], fact: str, value: Any) -> dict[str, Any
 
 
 def candidates(
-    ruleset: CompiledRuleset, facts: Mapping[str, Any], host: Mapping[str, Absent | None]
+    reach: Reach, facts: Mapping[str, Any], host: Mapping[str, Absent | None]
 ) -> list[str]:
     """Facts the conditions read that the host could send, did not, and whose absence
     means nothing by declaration."""
-    reach = reach_of(ruleset)
     found = []
-    for name in sorted(reach.condition_names):
-        if name not in host or host[name] is not None:
-            continue
+    for name in reach.askable(host):
         if "." in name and lookup(facts, name.split(".")[0]) is MISSING:
             continue  # a record not sent at all: there is none (no gift, no promotion)
-        if lookup(facts, name) is MISSING and name in ruleset.fact_types:
+        if lookup(facts, name) is MISSING:
             found.append(name)
     return found
 
@@ -371,13 +396,13 @@ def ask_by_consequence(
     JSON outcome."""
     if outcome.get("decision") in (NEEDS_INFO, INVALID_INPUT):
         return None  # explicit demands and impossible facts come first
-    absent = candidates(ruleset, facts, host)
+    reach = reach_of(ruleset, functions)
+    absent = candidates(reach, facts, host)
     if not absent:
         return None
-    reach = reach_of(ruleset)
     interp = Interpreter(functions, ctx)
-    known: dict[int, bool | None] = {}
-    relevant = [name for name in absent if could_matter(reach, name, values, interp, known)]
+    known: Known = {}
+    relevant = [name for name in absent if could_matter(reach, name, values, ctx, known)]
     asked = Asked([])
     asked.missing.extend(relevant[MAX_FACTS:])  # never guessed: asked, without probing
     for name in relevant[:MAX_FACTS]:

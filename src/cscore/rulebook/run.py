@@ -135,38 +135,54 @@ class Evaluation:
 
     def settle_layer(self, layer: int) -> list[Fact] | None:
         ruleset = self.ruleset
-        keys = ruleset.settle.get(layer, ())
         beaten: dict[frozenset[str] | None, set[int]] = {}
-        if ruleset.groups:
+        if layer in ruleset.grouped_layers:
+            keys = ruleset.settle.get(layer, ())
             self.settling = set()
             beaten = self.beaten_rows(keys)
             self.settled.update(keys)
-        # Runs once per layer of every case: names bound locally, specs read only when used.
-        values, all_candidates, specs = self.values, self.candidates, ruleset.keys
-        engine_names = ruleset.engine_names
-        for key in keys:
+        elif ruleset.groups:
+            self.settled.update(ruleset.settle.get(layer, ()))
+        # Runs once per layer of every case: what each key needs is prepared per rule
+        # set (settle_plan), names are bound locally.
+        values, all_candidates, winners = self.values, self.candidates, self.winners
+        shared = self.shared
+        for key, hit, default, engine_name, group in ruleset.settle_plan.get(layer, ()):
             candidates = all_candidates.get(key)
-            lost = beaten.get(ruleset.groups.get(key)) if beaten else None
-            if candidates and lost:
-                candidates = [c for c in candidates if c.rule.order not in lost]
-                if not candidates:  # every rule that set it lost its row to another
-                    self.winners[key] = set()
-            if candidates:
-                settled = settle(key, specs[key].hit, candidates)
-                self.winners[key] = {rule.order for rule in settled.winners}
-                needed = _unavailable(settled.value)
-                if needed:
-                    self.missing.extend(needed)
-                    continue
-                value = values[key] = settled.value
-            else:
-                default = specs[key].default
+            if candidates is None:
                 if default is NO_DEFAULT:
                     continue
                 value = values[key] = default
-            engine_name = engine_names.get(key)  # only fields that conditions read
-            if engine_name is not None and value is not None:
-                self.shared.set(engine_name, to_engine(value))
+            else:
+                lost = beaten.get(group) if beaten else None
+                if lost:
+                    candidates = [c for c in candidates if c.rule.order not in lost]
+                    if not candidates:  # every rule that set it lost its row to another
+                        winners[key] = set()
+                        if default is NO_DEFAULT:
+                            continue
+                        value = values[key] = default
+                        if engine_name is not None and value is not None:
+                            shared.set(engine_name, to_engine(value))
+                        continue
+                if len(candidates) == 1 and hit != "collect":  # one rule decided
+                    only = candidates[0]
+                    value = only.value
+                    winners[key] = {only.rule.order}
+                    if type(value) is Unavailable:
+                        self.missing.append(value.fact)
+                        continue
+                else:
+                    settled = settle(key, hit, candidates)
+                    winners[key] = {rule.order for rule in settled.winners}
+                    needed = _unavailable(settled.value)
+                    if needed:
+                        self.missing.extend(needed)
+                        continue
+                    value = settled.value
+                values[key] = value
+            if engine_name is not None and value is not None:  # only what conditions read
+                shared.set(engine_name, to_engine(value))
         if values.get("invalid_fields") or values.get("missing_fields") or self.missing:
             self.stopped = True  # never decide on missing or impossible facts
             return None
