@@ -59,11 +59,60 @@ def parse_text(raw: str | bytes | bytearray) -> Any:
 
 def check_values(raw: Mapping[str, Any]) -> None:
     """Refuse an envelope deeper, wider or longer than the limits, naming the field."""
+    if _within_limits(raw):
+        return  # every case a host sends in earnest: one quick pass, no path kept
     budget = _Budget()
     try:
         budget.walk(raw, 0)
     except _Limit as exc:
         raise CaseError(".".join(reversed(exc.path)) or "case", exc.message) from None
+
+
+def _within_limits(raw: Mapping[str, Any]) -> bool:
+    """Whether the envelope keeps every limit (False: walk it again to name the field).
+    Iterative, scalars checked where they are found: it runs for every case."""
+    pending: list[tuple[Any, int]] = [(raw, 0)]
+    count = 1
+    while pending:
+        container, depth = pending.pop()
+        if depth >= MAX_DEPTH:
+            return False
+        if isinstance(container, Mapping):
+            if len(container) > MAX_KEYS:
+                return False
+            items = []
+            for key, item in container.items():
+                if type(key) is not str or not _fine_string(key):
+                    return False
+                items.append(item)
+        else:
+            items = container
+        count += len(items)
+        if count > MAX_VALUES:
+            return False
+        for item in items:
+            kind = type(item)
+            if kind is str:
+                if not _fine_string(item):
+                    return False
+            elif kind is int:
+                if not -_INT_BOUND < item < _INT_BOUND:
+                    return False
+            elif isinstance(item, Mapping | list | tuple):
+                pending.append((item, depth + 1))
+    return True
+
+
+def _fine_string(text: str) -> bool:
+    return len(text) <= MAX_STRING_CHARS and (text.isascii() or _encodable(text))
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class _Budget:

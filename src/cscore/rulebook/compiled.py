@@ -91,19 +91,22 @@ class CompiledRuleset:
                 for name in rule.shown
             )
         self.chunk_fields = {tag: tuple(sorted(names)) for tag, names in read.items()}
-        # What settling a layer needs of each of its keys, looked up once here:
-        # (key, hit policy, default, engine name or None, row group or None).
+        # What settling needs of each key rules set, looked up once here: (the layer
+        # it settles in, hit policy, default, engine name or None, row group or None).
         self.settle_plan = {
-            layer: tuple(
-                (
-                    key,
-                    self.keys[key].hit,
-                    self.keys[key].default,
-                    self.engine_names.get(key),
-                    self.groups.get(key),
-                )
-                for key in keys
+            key: (
+                layer,
+                self.keys[key].hit,
+                self.keys[key].default,
+                self.engine_names.get(key),
+                self.groups.get(key),
             )
+            for layer, keys in self.settle.items()
+            for key in keys
+        }
+        # Per layer, its keys with a default (taken when no rule of the case set them).
+        self.defaults_at = {
+            layer: tuple(key for key in keys if self.keys[key].default is not NO_DEFAULT)
             for layer, keys in self.settle.items()
         }
         # Layers settling a key of a row group (the others skip the row comparison).

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from cscore.errors import RuleEvaluationError
 from cscore.rulebook.compiled import CompiledRule
@@ -26,8 +26,10 @@ class Unavailable:
     fact: str
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(NamedTuple):
+    """A value one rule set for a key (one per firing and key: a tuple is the cheapest
+    record Python builds)."""
+
     rule: CompiledRule
     value: Any
 

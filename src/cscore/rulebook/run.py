@@ -24,7 +24,7 @@ from cscore.rulebook.model import NO_DEFAULT
 from cscore.rulebook.resolution import Candidate, Unavailable, settle
 
 
-@dataclass
+@dataclass(slots=True)
 class Firing:
     """A rule that fired and what it set."""
 
@@ -79,13 +79,14 @@ class Evaluation:
         self.stopped = False
         self.values.update(ruleset.initial_values)  # defaults of values no rule sets
         # The engine fields, encoded once; each layer adds what it settled (layerfact).
-        self.shared = SharedFields(
-            {
-                engine_name: to_engine(self.values[name])
-                for name, engine_name in ruleset.engine_names.items()
-                if self.values.get(name) is not None
-            }
-        )
+        values, engine_names = self.values, ruleset.engine_names
+        fields: dict[str, Any] = {}
+        for name in engine_names.keys() & values.keys():
+            value = values[name]
+            if value is not None:
+                fields[engine_names[name]] = to_engine(value)
+        self.shared = SharedFields(fields)
+        self.fresh: list[str] = []  # keys given their first candidate, not yet settled
 
     # the engine's side of the conversation -------------------------------------
 
@@ -110,16 +111,19 @@ class Evaluation:
 
     def fire(self, rule: CompiledRule) -> None:
         computed: dict[str, Any] = {}
+        candidates, values, ctx = self.candidates, self.values, self.ctx
         for item in rule.sets:
             try:
-                value = item.evaluate(self.values, self.ctx)
+                value = item.evaluate(values, ctx)
             except MissingValue as missing:
                 if missing.name in self.ruleset.fact_types or (
                     missing.name.split(".")[0] in self.ruleset.fact_types
                 ):
                     # needs_info: the rule needs a fact the host did not send.
                     unavailable = Unavailable(missing.name)
-                    self.candidates.setdefault(item.key, []).append(Candidate(rule, unavailable))
+                    if item.key not in candidates:
+                        self.fresh.append(item.key)
+                    candidates.setdefault(item.key, []).append(Candidate(rule, unavailable))
                     continue
                 raise RuleEvaluationError(
                     f"{item.key}: '{missing.name}' has no value in this case; guard the rule "
@@ -130,8 +134,13 @@ class Evaluation:
             except (ArithmeticError, ValueError, TypeError, OverflowError) as exc:
                 raise RuleEvaluationError(f"{item.key}: {exc}", rule.id, str(item.where)) from exc
             computed[item.key] = value
-            self.candidates.setdefault(item.key, []).append(Candidate(rule, value))
-        self.firings.append(Firing(rule, computed))
+            found = candidates.get(item.key)
+            if found is None:
+                candidates[item.key] = [Candidate(rule, value)]
+                self.fresh.append(item.key)
+            else:
+                found.append(Candidate(rule, value))
+        self.firings.append(Firing(rule, computed, []))
 
     def settle_layer(self, layer: int) -> list[Fact] | None:
         ruleset = self.ruleset
@@ -144,14 +153,24 @@ class Evaluation:
         elif ruleset.groups:
             self.settled.update(ruleset.settle.get(layer, ()))
         # Runs once per layer of every case: what each key needs is prepared per rule
-        # set (settle_plan), names are bound locally.
+        # set (settle_plan), names are bound locally. The keys to settle are those rules
+        # of this evaluation set that settle in this layer, and the layer's keys with a
+        # default (no rule having set them).
         values, all_candidates, winners = self.values, self.candidates, self.winners
-        shared = self.shared
-        for key, hit, default, engine_name, group in ruleset.settle_plan.get(layer, ()):
+        shared, plan = self.shared, ruleset.settle_plan
+        due: list[str] = []
+        if self.fresh:
+            later: list[str] = []
+            for key in self.fresh:
+                (due if plan[key][0] == layer else later).append(key)
+            self.fresh = later
+        for key in ruleset.defaults_at.get(layer, ()):
+            if key not in all_candidates:
+                due.append(key)
+        for key in due:
+            _layer, hit, default, engine_name, group = plan[key]
             candidates = all_candidates.get(key)
             if candidates is None:
-                if default is NO_DEFAULT:
-                    continue
                 value = values[key] = default
             else:
                 lost = beaten.get(group) if beaten else None
