@@ -82,7 +82,10 @@ def _within_limits(raw: Mapping[str, Any]) -> bool:
                 return False
             items = []
             for key, item in container.items():
-                if type(key) is not str or not _fine_string(key):
+                # (the string test is written out: a call per string was most of the pass)
+                if type(key) is not str or len(key) > MAX_STRING_CHARS:
+                    return False
+                if not key.isascii() and not _encodable(key):
                     return False
                 items.append(item)
         else:
@@ -93,7 +96,7 @@ def _within_limits(raw: Mapping[str, Any]) -> bool:
         for item in items:
             kind = type(item)
             if kind is str:
-                if not _fine_string(item):
+                if len(item) > MAX_STRING_CHARS or (not item.isascii() and not _encodable(item)):
                     return False
             elif kind is int:
                 if not -_INT_BOUND < item < _INT_BOUND:
@@ -101,10 +104,6 @@ def _within_limits(raw: Mapping[str, Any]) -> bool:
             elif isinstance(item, Mapping | list | tuple):
                 pending.append((item, depth + 1))
     return True
-
-
-def _fine_string(text: str) -> bool:
-    return len(text) <= MAX_STRING_CHARS and (text.isascii() or _encodable(text))
 
 
 def _encodable(text: str) -> bool:

@@ -56,6 +56,16 @@ def _encode_exact(value: Any) -> str:
 def _piece(name: str, value: Any) -> str:
     """``"name":value`` as JSON; the commonest values without the general encoder."""
     kind = type(value)
+    if kind is str and len(value) <= MAX_KEPT_TEXT_CHARS:
+        # Short texts repeat from case to case (a request type, a category, a province):
+        # their pieces are kept, up to a bound.
+        key = (name, value)
+        found = _TEXTS.get(key)
+        if found is None:
+            if len(_TEXTS) >= MAX_KEPT_TEXTS:
+                _TEXTS.clear()
+            found = _TEXTS[key] = _label(name) + encode_basestring(value)
+        return found
     if kind is str:
         text = encode_basestring(value)
     elif kind is bool:
@@ -64,13 +74,20 @@ def _piece(name: str, value: Any) -> str:
         text = int.__repr__(value)
     else:
         text = encode(value)
+    return _label(name) + text
+
+
+def _label(name: str) -> str:
     label = _LABELS.get(name)
     if label is None:
         label = _LABELS[name] = encode_basestring(name) + ":"
-    return label + text
+    return label
 
 
 _LABELS: dict[str, str] = {}  # field name -> its JSON key and colon (names are few)
+MAX_KEPT_TEXTS = 4096
+MAX_KEPT_TEXT_CHARS = 64
+_TEXTS: dict[tuple[str, str], str] = {}  # (field name, text) -> its piece
 
 
 class SharedFields:
