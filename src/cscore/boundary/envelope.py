@@ -77,7 +77,7 @@ def _within_limits(raw: Mapping[str, Any]) -> bool:
         container, depth = pending.pop()
         if depth >= MAX_DEPTH:
             return False
-        if isinstance(container, Mapping):
+        if type(container) is dict or isinstance(container, Mapping):
             if len(container) > MAX_KEYS:
                 return False
             items = []
@@ -101,9 +101,16 @@ def _within_limits(raw: Mapping[str, Any]) -> bool:
             elif kind is int:
                 if not -_INT_BOUND < item < _INT_BOUND:
                     return False
+            elif kind is dict or kind is list:
+                pending.append((item, depth + 1))
+            elif kind in _SCALARS:
+                continue  # (an abstract Mapping test per scalar cost more than the pass)
             elif isinstance(item, Mapping | list | tuple):
                 pending.append((item, depth + 1))
     return True
+
+
+_SCALARS = frozenset({float, bool, type(None)})
 
 
 def _encodable(text: str) -> bool:

@@ -72,6 +72,10 @@ def _piece(name: str, value: Any) -> str:
         text = "true" if value else "false"
     elif kind is int:
         text = int.__repr__(value)
+    elif kind is float:
+        text = float.__repr__(value)  # what json writes, unless it has an exponent
+        if "e" in text or "n" in text:  # 1e+16, inf, nan: see encode()
+            text = encode(value)
     else:
         text = encode(value)
     return _label(name) + text

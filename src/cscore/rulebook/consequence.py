@@ -251,14 +251,15 @@ def could_matter(
     grew = True
     while grew:
         grew = False
+        frozen = frozenset(unknown)
         # Only rules that read one of the unknown names can act differently.
-        touched = sorted({i for name in unknown for i in reach.readers.get(name, ())})
+        touched = sorted({i for name in frozen for i in reach.readers.get(name, ())})
         for rule, _cond, sets in (reach.reads[i] for i in touched):
             keys = reach.keys[rule.order]
             if keys <= unknown:
                 continue
             reading = reach.tri[rule.order]
-            certain = True if reading is None else reading(frozenset(unknown), values, known, ctx)
+            certain = True if reading is None else reading(frozen, values, known, ctx)
             if certain is None or (certain and sets & unknown):
                 if rule.order in reach.deciding:
                     return True
