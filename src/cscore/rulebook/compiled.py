@@ -113,6 +113,11 @@ class CompiledRuleset:
         self.grouped_layers = frozenset(
             layer for layer, keys in self.settle.items() if any(k in self.groups for k in keys)
         )
+        self.reported = tuple(key for key, spec in self.keys.items() if spec.report)
+        # What a decided outcome reports (the kernel's own fields are built apart).
+        self.decided_outputs = tuple(
+            key for key in self.reported if key not in ("missing_fields", "invalid_fields")
+        )
         written = {key for keys in self.settle.values() for key in keys}
         # Values no rule sets start at their default, so readers see them from layer 0.
         self.initial_values = {
@@ -123,4 +128,5 @@ class CompiledRuleset:
 
     @property
     def outputs(self) -> list[str]:
-        return [key for key, spec in self.keys.items() if spec.report]
+        """The keys a decision reports, in declaration order."""
+        return list(self.reported)

@@ -266,10 +266,10 @@ class Evaluation:
         elif missing:
             outcome = {"decision": NEEDS_INFO, "missing_fields": missing}
         else:
-            outcome = {
-                key: self.values[key]
-                for key in self.ruleset.outputs
-                if key not in ("missing_fields", "invalid_fields")
-                and self.values.get(key) is not None
-            }
+            values = self.values
+            outcome = {}
+            for key in self.ruleset.decided_outputs:
+                value = values.get(key)
+                if value is not None:
+                    outcome[key] = value
         return Result(outcome, self.firings, self.values, self.winners)
