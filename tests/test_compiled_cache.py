@@ -5,6 +5,8 @@ entry is compiled anew, never raised."""
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import os
 import pickle
 import subprocess
@@ -18,6 +20,7 @@ from cscore import hookimpl
 from cscore.kernel import Kernel
 from cscore.language.functions import FunctionSpec
 from cscore.language.types import NUMBER
+from cscore.rulebook.pickling import QuickPickler, positional_fields
 
 from .conftest import return_case
 from .test_engine_split import _clock, _decide, _every_case
@@ -164,3 +167,35 @@ def test_the_compiled_cache_is_off_with_the_rule_cache(
     with Kernel(rules_dir=rules_copy) as kernel:
         assert kernel.library.compiled_cache.folder is None
         assert kernel.library.compiled_cache.misses == 0
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Plain:
+    a: int
+    b: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Checked:
+    a: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "a", self.a * 2)  # running it again would change a
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Custom:
+    a: int
+
+    def __init__(self, a: int, b: int = 0) -> None:
+        object.__setattr__(self, "a", a + b)
+
+
+def test_only_plain_slots_dataclasses_are_rebuilt_by_their_constructor() -> None:
+    assert positional_fields(_Plain) == ("a", "b")
+    assert positional_fields(_Checked) is None
+    assert positional_fields(_Custom) is None
+    values = [_Plain(1, ("x",)), _Checked(3), _Custom(2, 5)]
+    buffer = io.BytesIO()
+    QuickPickler(buffer).dump(values)
+    assert pickle.loads(buffer.getvalue()) == values

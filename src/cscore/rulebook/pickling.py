@@ -17,14 +17,16 @@ _POSITIONAL: dict[type, tuple[str, ...] | None] = {}
 
 
 def positional_fields(cls: type) -> tuple[str, ...] | None:
-    """The fields of a slots dataclass that ``cls(*values)`` rebuilds exactly (no
-    ``__post_init__``, every field in ``__init__``), else None."""
+    """The fields of a slots dataclass that ``cls(*values)`` rebuilds exactly (its
+    generated ``__init__`` taking every field, no ``__post_init__``), else None."""
     if cls in _POSITIONAL:
         return _POSITIONAL[cls]
     names: tuple[str, ...] | None = None
     if "__dataclass_fields__" in cls.__dict__ and "__slots__" in cls.__dict__:
         fields = dataclasses.fields(cls)
-        if not hasattr(cls, "__post_init__") and all(f.init for f in fields):
+        init = getattr(cls.__init__, "__code__", None)
+        generated = init is not None and init.co_filename == "<string>"  # not a custom one
+        if generated and not hasattr(cls, "__post_init__") and all(f.init for f in fields):
             names = tuple(f.name for f in fields)
     _POSITIONAL[cls] = names
     return names
