@@ -24,7 +24,7 @@ def positional_fields(cls: type) -> tuple[str, ...] | None:
     names: tuple[str, ...] | None = None
     if "__dataclass_fields__" in cls.__dict__ and "__slots__" in cls.__dict__:
         fields = dataclasses.fields(cls)
-        init = getattr(cls.__init__, "__code__", None)
+        init = getattr(cls.__dict__.get("__init__"), "__code__", None)
         generated = init is not None and init.co_filename == "<string>"  # not a custom one
         if generated and not hasattr(cls, "__post_init__") and all(f.init for f in fields):
             names = tuple(f.name for f in fields)
