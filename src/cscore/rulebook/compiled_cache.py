@@ -131,20 +131,21 @@ def _restore_set(
     return CompiledSet(key, expression, type_, where, compile_value(expression, functions))
 
 
+def _rule_file(index: int) -> RuleFile:
+    raise pickle.UnpicklingError("read only through the cache's unpickler")
+
+
 class _Pickler(QuickPickler):
     def __init__(self, file: io.BytesIO, files: list[RuleFile]) -> None:
         super().__init__(file)
         self._files = {id(rule_file): index for index, rule_file in enumerate(files)}
 
-    def persistent_id(self, obj: Any) -> Any:
-        if type(obj) is RuleFile:
+    def reducer_override(self, obj: Any) -> Any:
+        if type(obj) is RuleFile:  # the file as just read, not a copy
             index = self._files.get(id(obj))
             if index is None:
                 raise pickle.PicklingError("a rule file that is not among the sources")
-            return ("file", index)
-        return None
-
-    def reducer_override(self, obj: Any) -> Any:
+            return (_rule_file, (index,))
         if type(obj) is CompiledSet:  # its evaluator is closures: rebuilt when read
             return (_restore_set, (obj.key, obj.expression, obj.type, obj.where))
         return super().reducer_override(obj)
@@ -158,15 +159,11 @@ class _Unpickler(pickle.Unpickler):
         self._files = files
         self._functions = functions
 
-    def persistent_load(self, pid: Any) -> Any:
-        kind, index = pid
-        if kind != "file":
-            raise pickle.UnpicklingError(f"unknown reference {kind}")
-        return self._files[index]
-
     def find_class(self, module: str, name: str) -> Any:
         if module == __name__ and name == "_restore_set":
             return functools.partial(_restore_set, self._functions)
+        if module == __name__ and name == "_rule_file":
+            return self._files.__getitem__
         return super().find_class(module, name)
 
 

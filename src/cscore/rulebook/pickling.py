@@ -10,7 +10,9 @@ wherever that gives the same object.
 from __future__ import annotations
 
 import dataclasses
+import operator
 import pickle
+from collections.abc import Callable
 from typing import IO, Any
 
 _POSITIONAL: dict[type, tuple[str, ...] | None] = {}
@@ -39,7 +41,24 @@ class QuickPickler(pickle.Pickler):
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
 
     def reducer_override(self, obj: Any) -> Any:
-        names = positional_fields(type(obj))
-        if names is not None:
-            return (type(obj), tuple(getattr(obj, name) for name in names))
-        return NotImplemented
+        cls = type(obj)
+        values = _VALUES.get(cls)
+        if values is None:
+            names = positional_fields(cls)
+            if names is None:
+                return NotImplemented
+            values = _VALUES[cls] = _getter(names)
+        return (cls, values(obj))
+
+
+_VALUES: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """The field values as a tuple, read in C (``attrgetter`` of one name is no tuple)."""
+    if len(names) == 1:
+        one = operator.attrgetter(names[0])
+        return lambda obj: (one(obj),)
+    if not names:
+        return lambda obj: ()
+    return operator.attrgetter(*names)
