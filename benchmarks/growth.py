@@ -1,9 +1,13 @@
 """Rule sets of a chosen size for the growth benchmark: K variants of a per-category
 return window (a shop with K product categories, each with its own window), written
-as a cscore rule file, as a GoRules decision table, and as plain Python."""
+as a cscore rule file, as a GoRules decision table, and as plain Python.
+
+Alone, ``python benchmarks/growth.py [SIZE ...] [--cases N]`` measures only the growth
+rows (run.py's ``growth``) and prints them as JSON."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
 from pathlib import Path
@@ -145,3 +149,17 @@ def zen_graph(size: int) -> str:
 
 def plain_policy(size: int) -> dict[str, int]:
     return {category(i): days for i, days in enumerate(windows(size - 1))}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="the growth rows of benchmarks/run.py alone")
+    parser.add_argument("sizes", nargs="*", type=int, default=[20, 200, 1000, 5000])
+    parser.add_argument("--cases", type=int, default=2000, help="cases per round (default 2,000)")
+    args = parser.parse_args()
+    import run  # benchmarks/ is on the path when this file is run
+
+    print(json.dumps(run.growth(args.sizes, args.cases), indent=2))
+
+
+if __name__ == "__main__":
+    main()

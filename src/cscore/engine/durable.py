@@ -17,7 +17,9 @@ failure listed in DURABLE.md:
   re-raised naming the rule;
 * an action budget stops self-feeding rules with a clear error instead of a hang;
 * C error codes are translated into names a person can search for;
-* a replaced ruleset is deleted with ``delete_ruleset`` only after its lock is free.
+* a replaced ruleset is deleted with ``delete_ruleset`` only after its lock is free;
+* a definition of more rules than one C ruleset holds is spread over several
+  (engine.parts) and driven as one: see :class:`SplitRuleset`.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import durable_rules_engine as _core  # the C module of durable_rules
 
 from cscore.engine import Fact, OnAction, RulesetClosed
 from cscore.engine.layerfact import LayerFact, encode
+from cscore.engine.parts import Part, routes, split
 from cscore.errors import EngineError
 
 PRIME_RULE = "__prime"
@@ -39,6 +42,10 @@ PRIME_TYPE = "__prime"
 # The C core refuses a fact with more than 253 properties (error 302, measured), and the
 # adapter adds the session id to every fact.
 MAX_FACT_FIELDS = 252
+# The C core refuses a ruleset of more than 4,096 rules (error 106; measured with
+# durable_rules 2.0.28: 4,096 rules load, 4,097 do not). The prime rule is one of them.
+# A larger definition is split over several rulesets (SplitRuleset).
+MAX_RULES = 4096
 
 ERROR_NAMES = {
     1: "event not handled",
@@ -243,6 +250,28 @@ class _Session:
             self._delete()
         return self.actions
 
+    # step by step, for SplitRuleset: it interleaves the actions of several sessions ---
+
+    def start(self) -> str | None:
+        """The rule of the next action after facts were asserted, none being in flight."""
+        assert self.state is not None
+        started = _core.start_action_for_state(self.handle, self.state)
+        self.in_flight = bool(started)
+        return _rule_of(started[1]) if started else None
+
+    def complete(self) -> str | None:
+        """Complete the action in flight; the rule of the next one, if any."""
+        self.actions += 1
+        message = _core.complete_and_start_action(self.handle, self.state)
+        self.in_flight = message is not None
+        return None if message is None else _rule_of(message)
+
+    def finish(self) -> None:
+        """Retract the evaluation's facts; delete the session if it cannot serve again."""
+        self.reusable = self._clear()
+        if not self.reusable:
+            self._delete()
+
     def _assert(self, facts: list[Fact]) -> str | None:
         for fact in facts:
             self._assert_one(fact)
@@ -317,32 +346,184 @@ class _Session:
             self.primed = True
 
 
+def _rule_of(message: str) -> str:
+    return message[2 : message.index('"', 2)]  # '{"r12":{"m":{...}}}' → r12
+
+
+def _priority(rule: Any) -> tuple[bool, int]:
+    """The order in which the C core runs pending actions: lowest ``pri`` first, no
+    ``pri`` being 0, and negative ones after every other (measured)."""
+    pri = rule.get("pri", 0) if isinstance(rule, dict) else 0
+    pri = pri if isinstance(pri, int) else 0
+    return (pri < 0, pri)
+
+
+class SplitRuleset:
+    """A definition too large for one C ruleset, as several driven as one evaluation.
+
+    Each part's session gets the facts of the tags its rules test. The parts' pending
+    actions run in the order one ruleset would run them: always the lowest priority of
+    every part's next action (ties: the earlier part). So a layer's settle action, at a
+    priority after every rule's, runs only once no part has a rule action left; the
+    facts it returns are asserted into every part they concern before anything else
+    starts. Sessions are kept per part and deleted per part as in one ruleset."""
+
+    def __init__(self, name: str, handles: list[int], parts: list[Part], budget: int) -> None:
+        self.name = name
+        self._handles = handles
+        self._budget = budget
+        self._priority = {
+            rule: _priority(spec) for part in parts for rule, spec in part.rules.items()
+        }
+        self._routes, self._elsewhere = routes(parts)
+        self._lock = threading.Lock()
+        self._sessions = itertools.count(1)
+        self._fact_ids = itertools.count(1)
+        self._kept: list[_Session | None] = [None] * len(handles)
+        self._closed = False
+
+    @property
+    def parts(self) -> int:
+        return len(self._handles)
+
+    def run(self, first_facts: list[Fact], on_action: OnAction) -> int:
+        if not first_facts:
+            raise EngineError(f"ruleset {self.name}: an evaluation needs at least one fact")
+        for fact in first_facts:
+            _check(fact)
+        with self._lock:
+            if self._closed:
+                raise RulesetClosed(self.name)
+            sessions = [
+                kept or _Session(handle, str(next(self._sessions)), 0, self.name, self._fact_ids)
+                for kept, handle in zip(self._kept, self._handles, strict=True)
+            ]
+            self._kept = [None] * len(sessions)
+            try:
+                actions = self._drive(sessions, first_facts, on_action)
+            except BaseException:
+                for session in sessions:
+                    session._delete()
+                raise
+            for index, session in enumerate(sessions):
+                session.finish()
+                if session.reusable:
+                    self._kept[index] = session
+            return actions
+
+    def _drive(self, sessions: list[_Session], facts: list[Fact], on_action: OnAction) -> int:
+        for session in sessions:
+            session.actions = 0
+            session.reusable = False
+        heads: list[str | None] = [None] * len(sessions)
+        for index in self._assert(sessions, facts):
+            heads[index] = sessions[index].start()
+        priority = self._priority
+        actions = 0
+        while True:
+            best, best_priority = -1, (True, 0)
+            for index, head in enumerate(heads):
+                if head is not None and (best < 0 or priority[head] < best_priority):
+                    best, best_priority = index, priority[head]
+            if best < 0:
+                return actions
+            actions += 1
+            if actions > self._budget:
+                raise EngineError(
+                    f"ruleset {self.name}: more than {self._budget} rule actions in one "
+                    "evaluation; a rule keeps re-triggering itself"
+                )
+            rule = heads[best]
+            assert rule is not None
+            follow_up = None if rule == PRIME_RULE else on_action(rule)
+            fed: set[int] = set()
+            if follow_up:
+                for fact in follow_up:
+                    _check(fact)
+                fed = self._assert(sessions, follow_up)
+            heads[best] = sessions[best].complete()
+            for index in fed:
+                if heads[index] is None and index != best:
+                    heads[index] = sessions[index].start()
+
+    def _assert(self, sessions: list[_Session], facts: list[Fact]) -> set[int]:
+        """Assert each fact into the parts that test its tag; the parts that got one."""
+        fed: set[int] = set()
+        for fact in facts:
+            tag = fact.get("t")
+            targets = self._routes.get(tag, self._elsewhere) if isinstance(tag, str) else None
+            for index in targets if targets is not None else self._elsewhere:
+                sessions[index]._assert_one(fact)
+                fed.add(index)
+        return fed
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            failed = None
+            for handle in self._handles:
+                try:
+                    _core.delete_ruleset(handle)
+                except _core.error as exc:
+                    failed = exc
+            if failed is not None:
+                raise EngineError(f"ruleset {self.name}: {describe(failed)}") from None
+
+
 class DurableEngine:
-    """Loads rulesets into the C core; the default engine (``create_engine`` hook)."""
+    """Loads rulesets into the C core; the default engine (``create_engine`` hook).
+
+    ``max_rules`` (default :data:`MAX_RULES`, read when the engine is created) is the
+    most rules one C ruleset is given; a larger definition is split."""
 
     name = "durable_rules"
 
-    def __init__(self) -> None:
-        self._loaded: list[DurableRuleset] = []
+    def __init__(self, max_rules: int | None = None) -> None:
+        self._loaded: list[DurableRuleset | SplitRuleset] = []
         self._names = itertools.count(1)
+        self.max_rules = MAX_RULES if max_rules is None else max_rules
 
-    def load(self, name: str, definition: dict[str, Any], *, action_budget: int) -> DurableRuleset:
+    def load(
+        self, name: str, definition: dict[str, Any], *, action_budget: int
+    ) -> DurableRuleset | SplitRuleset:
         # durable's own Ruleset class deletes keys from the dict it is given; this
         # adapter only serialises it, and adds its prime rule to a shallow copy (a deep
         # copy of 1,000 rules was an eighth of loading them).
+        ruleset: DurableRuleset | SplitRuleset
+        if len(definition) + 1 > self.max_rules:  # + the prime rule
+            parts = split(definition, self.max_rules - 1)
+            handles: list[int] = []
+            try:
+                for part in parts:
+                    handles.append(self._create(name, part.rules))
+            except EngineError:
+                for handle in handles:  # never used: nothing can be in flight on them
+                    _core.delete_ruleset(handle)
+                raise
+            ruleset = SplitRuleset(name, handles, parts, action_budget)
+        else:
+            ruleset = DurableRuleset(name, self._create(name, definition), action_budget)
+        self._loaded = [loaded for loaded in self._loaded if not loaded.closed]
+        self._loaded.append(ruleset)
+        return ruleset
+
+    def _create(self, name: str, definition: dict[str, Any]) -> int:
         rules = dict(definition)
         rules[PRIME_RULE] = {"all": [{"m": {"t": PRIME_TYPE}}]}
         # A ruleset name can be registered once per process: a reload of the same
         # file gets a fresh suffix rather than colliding.
         unique = f"{name}#{next(self._names)}"
         try:
-            handle = _core.create_ruleset(unique, _encode(rules))
+            handle: int = _core.create_ruleset(unique, _encode(rules))
         except _core.error as exc:
             raise EngineError(f"ruleset {name} was refused: {describe(exc)}") from None
-        ruleset = DurableRuleset(name, handle, action_budget)
-        self._loaded = [loaded for loaded in self._loaded if not loaded.closed]
-        self._loaded.append(ruleset)
-        return ruleset
+        return handle
 
     def close(self) -> None:
         for ruleset in self._loaded:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import os
 import pickle
 import stat
@@ -30,6 +31,7 @@ from pathlib import Path
 
 import cscore
 from cscore.rulebook.model import RuleFile
+from cscore.rulebook.pickling import QuickPickler
 
 OFF = ("off", "0", "no", "none", "")
 
@@ -56,6 +58,11 @@ def _usable(folder: Path) -> bool:
     if hasattr(os, "getuid") and info.st_uid != os.getuid():
         return False
     return not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def usable(folder: Path | None) -> Path | None:
+    """The folder, created owner-only, if it is safe to keep pickles in; else None."""
+    return folder if folder is not None and _usable(folder) else None
 
 
 class RuleCache:
@@ -95,7 +102,9 @@ class RuleCache:
 
     def _write(self, entry: Path, rule_file: RuleFile) -> None:
         try:
-            data = pickle.dumps(rule_file, protocol=pickle.HIGHEST_PROTOCOL)
+            buffer = io.BytesIO()
+            QuickPickler(buffer).dump(rule_file)  # read back by constructors (pickling)
+            data = buffer.getvalue()
         except (pickle.PicklingError, TypeError, AttributeError):
             return  # a plugin format's objects that cannot be pickled: not cached
         assert self.folder is not None

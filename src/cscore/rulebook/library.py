@@ -19,9 +19,10 @@ from cscore.engine import Engine, EngineRuleset
 from cscore.errors import RuleFileError, RuleLoadError
 from cscore.industry import IndustrySpec
 from cscore.language.functions import FunctionSpec
-from cscore.rulebook.assemble import RulesetSources, assemble
-from cscore.rulebook.cache import RuleCache
+from cscore.rulebook.assemble import RulesetSources
+from cscore.rulebook.cache import RuleCache, usable
 from cscore.rulebook.compiled import CompiledRuleset
+from cscore.rulebook.compiled_cache import CompiledCache
 from cscore.rulebook.formats import CASES_SUFFIX, RuleFormat
 from cscore.rulebook.model import RuleFile
 
@@ -94,6 +95,11 @@ class RuleLibrary:
         # text a decision was made with (for replays), even after the file is edited.
         self.texts: dict[str, str] = {}
         self.cache = RuleCache()  # what formats read, by content (rulebook.cache)
+        # compiled rule sets, by everything they are made of (rulebook.compiled_cache)
+        self.compiled_cache = CompiledCache(
+            usable(self.cache.folder.parent / "compiled") if self.cache.folder else None,
+            self.formats,
+        )
 
     # discovery and reading ------------------------------------------------------
 
@@ -209,7 +215,9 @@ class RuleLibrary:
                     ],
                 )
                 try:
-                    compiled[(key, kind)] = assemble(sources, fact_types, self.functions)
+                    compiled[(key, kind)] = self.compiled_cache.assemble(
+                        sources, fact_types, self.functions
+                    )
                 except RuleLoadError as exc:
                     errors.extend(e for e in exc.errors if e not in errors)
         return compiled
