@@ -403,3 +403,32 @@ def test_the_default_kernel_writes_no_file_in_the_working_folder(tmp_path, monke
         monkeypatch.setattr(cscore, "_default", None)
     assert os.listdir(tmp_path) == ["data"]
     assert (tmp_path / "data" / "cscore" / "decisions.db").is_file()
+
+
+def test_every_public_case_passes_the_quick_limits_pass() -> None:
+    """The limits are checked in one quick pass (C loops over each container); only an
+    envelope that fails it is walked again to name the field. Every case a host sends
+    in earnest takes the quick pass, and what it refuses the walk refuses too."""
+    from cscore.boundary.envelope import _within_limits, check_values
+
+    cases = json.loads((Path(__file__).parent / "data" / "cases_public.json").read_text())
+    for case in cases:
+        assert _within_limits(case), case.get("id")
+    refused = [
+        {"facts": {"x": "a" * 100_001}},
+        {"facts": {"n": 10**101}},
+        {"facts": {"nested": _nested_lists(40)}},
+        {"facts": {1: "key not a string"}},
+        {"facts": {"bad": "\ud800"}},
+    ]
+    for raw in refused:
+        assert not _within_limits(raw)
+        with pytest.raises(CaseError):
+            check_values(raw)
+
+
+def _nested_lists(depth: int) -> list[object]:
+    nested: list[object] = [1]
+    for _ in range(depth):
+        nested = [nested]
+    return nested

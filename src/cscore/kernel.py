@@ -770,7 +770,7 @@ def _trace(results: list[tuple[str, Any, Any]]) -> list[TraceEntry]:
                     source=str(rule.where),
                     set_values=to_json_dict(firing.values, ruleset.money),
                     matched=to_json_dict(result.matched(firing), ruleset.money),
-                    overridden=firing.overridden,
+                    overridden=result.overridden(firing),
                     overrides=rule.overrides,
                     message=rule.message,
                     key=rule.key,

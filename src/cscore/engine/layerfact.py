@@ -94,6 +94,10 @@ MAX_KEPT_TEXT_CHARS = 64
 _TEXTS: dict[tuple[str, str], str] = {}  # (field name, text) -> its piece
 
 
+# Values the engine takes as they are (check_fact has nothing to refuse in them).
+_ALWAYS_FINE = frozenset({str, int, bool})
+
+
 class SharedFields:
     """The engine fields of one evaluation and the JSON text of each."""
 
@@ -108,7 +112,8 @@ class SharedFields:
     def set(self, name: str, value: Any) -> None:
         self.fields[name] = value
         self.pieces[name] = _piece(name, value)
-        self.unchecked[name] = value
+        if type(value) not in _ALWAYS_FINE:
+            self.unchecked[name] = value
 
     def body(self, names: tuple[str, ...] | None) -> str:
         """The JSON of these fields (those that have a value), without braces; every
@@ -133,8 +138,9 @@ class LayerFact(dict[str, Any]):
         fields = shared.fields
         if names is None:
             super().__init__(fields)
-        else:
-            super().__init__({name: fields[name] for name in names if name in fields})
+        else:  # (the copy loops in C: it is made for every layer of every case)
+            present = fields.keys() & names
+            super().__init__(zip(present, map(fields.__getitem__, present), strict=True))
         self["t"] = tag
         self.shared = shared
         self.tag = tag

@@ -41,6 +41,10 @@ _ARITH = {"+": "$add", "-": "$sub", "*": "$mul", "/": "$div"}
 Condition = dict[str, Any] | bool  # True/False: the condition is constant
 
 
+# Types the engine compares as Python has them (to_engine returns them unchanged).
+SAME_IN_ENGINE = frozenset({str, bool, int, float})
+
+
 def to_engine(value: Any) -> Any:
     """A Python fact value in the form durable_rules compares (JSON, numbers for time)."""
     kind = type(value)

@@ -42,22 +42,39 @@ def _unknown(
     model: type[BaseModel], values: Mapping[str, Any], prefix: str
 ) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
     fields = model.model_fields
-    for key, value in values.items():
+    nested = _nested_fields(model)
+    if values.keys() <= fields.keys():  # every key known (the common case, one C loop):
+        names: Any = [name for name in values if name in nested] if nested else ()
+    else:
+        names = values
+    for key in names:
         name = str(key)
-        field = fields.get(name)
-        if field is None:
+        if name not in fields:
             yield prefix + name, name, fields
             continue
-        nested = _field_model(model, name)
-        if nested is None:
+        inner = nested.get(name)
+        if inner is None:
             continue
-        item_model, is_list = nested
+        value = values[key]
+        item_model, is_list = inner
         if is_list and isinstance(value, list):
             for index, item in enumerate(value):
                 if isinstance(item, Mapping):
                     yield from _unknown(item_model, item, f"{prefix}{name}[{index}].")
         elif not is_list and isinstance(value, Mapping):
             yield from _unknown(item_model, value, f"{prefix}{name}.")
+
+
+@functools.cache
+def _nested_fields(model: type[BaseModel]) -> dict[str, tuple[type[BaseModel], bool]]:
+    """The fields of a model that hold a nested model (or a list of one), worked out
+    once per model: this runs for every case."""
+    found = {}
+    for name in model.model_fields:
+        inner = _field_model(model, name)
+        if inner is not None:
+            found[name] = inner
+    return found
 
 
 @functools.cache

@@ -91,11 +91,11 @@ class CompiledRuleset:
                 for name in rule.shown
             )
         self.chunk_fields = {tag: tuple(sorted(names)) for tag, names in read.items()}
-        # What settling needs of each key rules set, looked up once here: (the layer
-        # it settles in, hit policy, default, engine name or None, row group or None).
+        # What settling needs of each key rules set, looked up once here: (hit
+        # policy, default, engine name or None, row group or None), and its layer.
+        self.settles_in = {key: layer for layer, keys in self.settle.items() for key in keys}
         self.settle_plan = {
             key: (
-                layer,
                 self.keys[key].hit,
                 self.keys[key].default,
                 self.engine_names.get(key),

@@ -15,7 +15,7 @@ from typing import Any
 from cscore.engine import Fact
 from cscore.engine.layerfact import LayerFact, SharedFields
 from cscore.errors import RuleEvaluationError
-from cscore.language.compiler import to_engine
+from cscore.language.compiler import SAME_IN_ENGINE, to_engine
 from cscore.language.functions import EvalContext
 from cscore.language.interpreter import MISSING, MissingValue, lookup
 from cscore.models.outcomes import INVALID_INPUT, NEEDS_INFO
@@ -30,7 +30,6 @@ class Firing:
 
     rule: CompiledRule
     values: dict[str, Any]
-    overridden: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -40,6 +39,12 @@ class Result:
     values: dict[str, Any]  # the facts and every settled key
     # the rules (by order) whose value each settled key took; read by cscore.explain
     winners: dict[str, set[int]] = field(default_factory=dict)
+
+    def overridden(self, firing: Firing) -> list[str]:
+        """The keys this rule set whose value another rule's took (read by the trace)."""
+        winners = self.winners
+        order = firing.rule.order
+        return [key for key in firing.values if key in winners and order not in winners[key]]
 
     def matched(self, firing: Firing) -> dict[str, Any]:
         """The values the rule's condition read. Read now rather than when the rule fired:
@@ -84,9 +89,12 @@ class Evaluation:
         for name in engine_names.keys() & values.keys():
             value = values[name]
             if value is not None:
-                fields[engine_names[name]] = to_engine(value)
+                fields[engine_names[name]] = (
+                    value if type(value) in SAME_IN_ENGINE else to_engine(value)
+                )
         self.shared = SharedFields(fields)
-        self.fresh: list[str] = []  # keys given their first candidate, not yet settled
+        # Per layer, the keys rules of this case set that settle in it (by first setting).
+        self.due: dict[int, list[str]] = {}
 
     # the engine's side of the conversation -------------------------------------
 
@@ -122,7 +130,7 @@ class Evaluation:
                     # needs_info: the rule needs a fact the host did not send.
                     unavailable = Unavailable(missing.name)
                     if item.key not in candidates:
-                        self.fresh.append(item.key)
+                        self._note_due(item.key)
                     candidates.setdefault(item.key, []).append(Candidate(rule, unavailable))
                     continue
                 raise RuleEvaluationError(
@@ -137,10 +145,18 @@ class Evaluation:
             found = candidates.get(item.key)
             if found is None:
                 candidates[item.key] = [Candidate(rule, value)]
-                self.fresh.append(item.key)
+                self._note_due(item.key)
             else:
                 found.append(Candidate(rule, value))
-        self.firings.append(Firing(rule, computed, []))
+        self.firings.append(Firing(rule, computed))
+
+    def _note_due(self, key: str) -> None:
+        layer = self.ruleset.settles_in[key]
+        due = self.due.get(layer)
+        if due is None:
+            self.due[layer] = [key]
+        else:
+            due.append(key)
 
     def settle_layer(self, layer: int) -> list[Fact] | None:
         ruleset = self.ruleset
@@ -158,17 +174,12 @@ class Evaluation:
         # default (no rule having set them).
         values, all_candidates, winners = self.values, self.candidates, self.winners
         shared, plan = self.shared, ruleset.settle_plan
-        due: list[str] = []
-        if self.fresh:
-            later: list[str] = []
-            for key in self.fresh:
-                (due if plan[key][0] == layer else later).append(key)
-            self.fresh = later
+        due = self.due.pop(layer, [])
         for key in ruleset.defaults_at.get(layer, ()):
             if key not in all_candidates:
                 due.append(key)
         for key in due:
-            _layer, hit, default, engine_name, group = plan[key]
+            hit, default, engine_name, group = plan[key]
             candidates = all_candidates.get(key)
             if candidates is None:
                 value = values[key] = default
@@ -201,7 +212,9 @@ class Evaluation:
                     value = settled.value
                 values[key] = value
             if engine_name is not None and value is not None:  # only what conditions read
-                shared.set(engine_name, to_engine(value))
+                shared.set(
+                    engine_name, value if type(value) in SAME_IN_ENGINE else to_engine(value)
+                )
         if values.get("invalid_fields") or values.get("missing_fields") or self.missing:
             self.stopped = True  # never decide on missing or impossible facts
             return None
@@ -249,12 +262,6 @@ class Evaluation:
         return self.lost
 
     def result(self) -> Result:
-        for firing in self.firings:
-            firing.overridden = [
-                key
-                for key in firing.values
-                if key in self.winners and firing.rule.order not in self.winners[key]
-            ]
         self.firings.sort(key=lambda f: (f.rule.layer, f.rule.order))
         invalid = self.values.get("invalid_fields") or []
         missing = sorted({*(self.values.get("missing_fields") or []), *self.missing})
