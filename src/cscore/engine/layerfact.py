@@ -138,9 +138,8 @@ class LayerFact(dict[str, Any]):
         fields = shared.fields
         if names is None:
             super().__init__(fields)
-        else:  # (the copy loops in C: it is made for every layer of every case)
-            present = fields.keys() & names
-            super().__init__(zip(present, map(fields.__getitem__, present), strict=True))
+        else:
+            super().__init__({name: fields[name] for name in names if name in fields})
         self["t"] = tag
         self.shared = shared
         self.tag = tag
