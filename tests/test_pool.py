@@ -172,19 +172,34 @@ def test_the_log_is_what_deciding_here_writes(tmp_path):
 
 
 def test_a_worker_that_dies_costs_its_cases_one_line_each_and_is_replaced(pooled, probe):
-    cases = [{**return_case(), "id": f"D-{n}"} for n in range(64)]
+    cases = [{**return_case(), "id": f"D-{n}"} for n in range(96)]
     cases[40] = {**return_case(goods_amount_paid=DEATH_AMOUNT), "id": "D-40"}
-    before = pooled._pool.pids
+    before = set(pooled._pool.pids)
     answers = pooled.evaluate_many(cases)
-    assert all(isinstance(a, Decision) for a in answers[:32])  # the other worker's share
-    died = answers[32:]
-    assert all(isinstance(a, EngineError) for a in died)
+    died = [a for a in answers if isinstance(a, EngineError)]
+    assert isinstance(answers[40], EngineError)
+    assert all(isinstance(a, Decision | EngineError) for a in answers)
+    assert len(died) < len(cases) // 2  # the other worker took the rest of the batch
+    assert [a.case_id for a in answers if isinstance(a, Decision)] == [  # in their places
+        case["id"] for case, a in zip(cases, answers, strict=True) if isinstance(a, Decision)
+    ]
     message = str(died[0])
     assert "pool worker" in message and "killed by signal 9" in message and "\n" not in message
     again = pooled.evaluate_many(cases[:32] * 2)  # the next batch: a new worker
     assert all(isinstance(a, Decision) for a in again)
-    after = pooled._pool.pids
-    assert after[0] == before[0] and after[1] != before[1]
+    after = set(pooled._pool.pids)
+    assert len(after & before) == 1 and len(after) == 2
+
+
+def test_when_every_worker_died_the_rest_is_decided_here(pooled, probe, monkeypatch):
+    cases = [return_case() for _ in range(208)]  # 8 chunks of 26: 0, 1 to one worker, 2, 3…
+    cases[0] = cases[52] = return_case(goods_amount_paid=DEATH_AMOUNT)  # …to the other
+    here = _count_here(pooled, monkeypatch)
+    answers = pooled.evaluate_many(cases)
+    assert all(isinstance(a, EngineError) for a in answers[:104])  # what the workers held
+    assert all(isinstance(a, Decision) for a in answers[104:])  # decided here, not lost
+    assert len(here) == 104
+    assert all(isinstance(a, Decision) for a in pooled.evaluate_many([return_case()] * 40))
 
 
 def test_a_worker_killed_between_batches_is_started_again(pooled):
