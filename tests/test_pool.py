@@ -255,6 +255,47 @@ def test_a_reload_reaches_the_workers(rules_copy: Path, monkeypatch):
         assert versions == {kernel.evaluate(cases[0]).rules_version}
 
 
+def test_auto_reload_reaches_the_workers(rules_copy: Path, monkeypatch):
+    cases = [return_case() for _ in range(40)]
+    with Kernel(rules_dir=rules_copy, workers=2, auto_reload=True, reload_interval=0) as kernel:
+        first = kernel.evaluate_many(cases)[0].rules_version  # type: ignore[union-attr]
+        path = rules_copy / "ecommerce" / "return.yaml"
+        path.write_text(path.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+        here = _count_here(kernel, monkeypatch)
+        again = {a.rules_version for a in kernel.evaluate_many(cases)}  # type: ignore[union-attr]
+        assert here == [] and len(again) == 1 and again != {first}
+
+
+class Registered:
+    """A plugin a host registers on the kernel after it was built (picklable)."""
+
+    @hookimpl
+    def decision_made(self, case: Any, decision: Decision) -> None:
+        pass
+
+
+def test_a_plugin_registered_later_restarts_the_workers_with_it():
+    with Kernel(workers=2) as kernel:
+        kernel.evaluate_many([return_case()] * 40)
+        before = kernel._pool.pids  # type: ignore[union-attr]
+        kernel.pm.register(Registered())
+        answers = kernel.evaluate_many([return_case()] * 40)
+        assert all(isinstance(a, Decision) for a in answers)
+        after = kernel._pool.pids  # type: ignore[union-attr]
+        assert not set(before) & set(after)
+        for pid in before:
+            assert not Path(f"/proc/{pid}").exists()
+
+        class Local:
+            @hookimpl
+            def decision_made(self, case: Any, decision: Decision) -> None:
+                pass
+
+        kernel.pm.register(Local())
+        with pytest.raises(PluginError, match="cannot be sent to a worker process"):
+            kernel.evaluate_many([return_case()] * 40)
+
+
 def test_close_stops_and_reaps_every_worker():
     with Kernel(workers=2) as kernel:
         kernel.evaluate_many([return_case()] * 40)
