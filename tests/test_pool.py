@@ -137,6 +137,28 @@ def test_the_pool_answers_as_one_by_one_here(pooled, probe, monkeypatch):
     assert {e.field for e in errors} >= {"case", "industry", "kind"}  # rebuilt as raised
 
 
+@pytest.mark.parametrize("full", [False, True])
+def test_a_trace_read_is_decided_again_here_unless_the_batch_was_full(
+    pooled, probe, monkeypatch, full
+):
+    cases = [c for c in varied_cases() if isinstance(c, dict)][:60]
+    with _in_process_kernel(probe) as alone:
+        expected = [_shown(answer) for answer in alone.evaluate_many(cases)]
+    again: list[Any] = []
+    original = pooled._decision
+
+    def counted(case: Any, now: Any = None) -> Any:
+        again.append(case)
+        return original(case, now)
+
+    monkeypatch.setattr(pooled, "_decision", counted)
+    answers = pooled.evaluate_many(cases, full=full)
+    assert again == []  # nothing decided here yet: outcomes only so far
+    assert [_shown(answer) for answer in answers] == expected  # reads trace, explanation
+    decided = sum(isinstance(a, Decision) for a in answers)
+    assert len(again) == (0 if full else decided)
+
+
 def test_observers_run_in_the_parent_once_each_in_order(pooled, probe):
     probe.seen.clear()
     cases = [{**return_case(), "id": f"O-{n}"} for n in range(64)]

@@ -282,7 +282,9 @@ class Kernel:
             self._maybe_reload()
         return self._evaluate(case, None)
 
-    def evaluate_many(self, cases: Iterable[Any]) -> list[Decision | CscoreError]:
+    def evaluate_many(
+        self, cases: Iterable[Any], *, full: bool = False
+    ) -> list[Decision | CscoreError]:
         """Decide many cases; the answers in their order, each the same as
         :meth:`evaluate` gives. A case that :meth:`evaluate` would refuse (a malformed
         envelope, an unknown industry or kind, a rule failing on its facts) holds its
@@ -298,7 +300,10 @@ class Kernel:
         With ``workers=N`` a batch of at least :data:`cscore.pool.MIN_BATCH` cases is
         shared with N worker processes; the answers, the log and the observers are the
         same (this process writes the log and runs the observers, in case order). A
-        worker that dies gives an :class:`EngineError` for each case of its share."""
+        worker that dies gives an :class:`EngineError` for each case it held.
+        ``full``: every decision will be read whole (its JSON printed): the workers build
+        the trace and explanation too, instead of this process deciding the case again
+        when they are read; without workers it changes nothing."""
         if self.auto_reload:
             self._maybe_reload()
         answers: list[Decision | CscoreError] = []
@@ -306,7 +311,7 @@ class Kernel:
         shared = False
         if self._pool is not None:  # worker processes take a share (cscore.pool)
             cases = batch = list(cases)
-            shared = self._pool.decide(batch, answers, pending)
+            shared = self._pool.decide(batch, answers, pending, full)
         if not shared:
             for case in cases:
                 self._evaluate_into(case, answers, pending)

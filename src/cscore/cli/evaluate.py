@@ -84,7 +84,7 @@ def evaluate_lines(kernel: Any, source: TextIO, out: TextIO) -> list[int]:
     failed: list[int] = []
     lines = _numbered(source)
     while batch := list(islice(lines, JSONL_BATCH)):
-        answers = kernel.evaluate_many([text for _number, text in batch])
+        answers = kernel.evaluate_many([text for _number, text in batch], full=True)
         for (number, _text), answer in zip(batch, answers, strict=True):
             if isinstance(answer, Exception):
                 failed.append(number)
