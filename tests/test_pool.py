@@ -351,6 +351,7 @@ def test_cli_jsonl_with_workers_prints_what_without_them_does(tmp_path):
             cli, ["evaluate", "--jsonl", "--no-log", *extra, str(source)], catch_exceptions=False
         )
         assert result.exit_code == 1
-        outputs.append([json.loads(line) for line in result.stdout.splitlines()])
-    assert outputs[1] == outputs[0] and len(outputs[0]) == 40
-    assert outputs[1][3] == {"line": 4, "error": outputs[0][3]["error"]}
+        outputs.append(result.stdout.splitlines())
+    assert outputs[1] == outputs[0] and len(outputs[0]) == 40  # byte for byte
+    assert json.loads(outputs[1][3]) == {"line": 4, "error": json.loads(outputs[0][3])["error"]}
+    assert "explanation" in json.loads(outputs[1][0])

@@ -392,7 +392,8 @@ class WorkerPool:
             trace=trace,
             warnings=warnings,
             rules_version=version,
-            explanation=again.explanation if explained is None else explained[0],
+            # a recipe either way: built after the trace, its JSON keys in the same order
+            explanation=again.explanation if explained is None else lambda: explained[0],
         )
         ticket = None
         if kernel.store is not None and envelope is not None:
