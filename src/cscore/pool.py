@@ -52,8 +52,9 @@ if TYPE_CHECKING:
     from cscore.kernel import Kernel, _Pending
 
 # Below this many cases a batch is decided in this process: sending it costs more than
-# sharing it saves (benchmarks: see docs/performance in the benchmarks README).
-MIN_BATCH = 24
+# sharing it saves (measured on 2 shared cores: the pool broke even between 16 and 64
+# cases a batch, depending on the machine's load).
+MIN_BATCH = 32
 # A batch goes out in chunks, about CHUNKS_PER_WORKER per worker, each worker holding
 # IN_FLIGHT at a time; the parent only hands them out and takes the answers (on 2 cores
 # two workers and an idle parent beat one worker and a parent deciding half: ×2.2 vs
@@ -201,11 +202,14 @@ class WorkerPool:
     def __init__(
         self, kernel: Kernel, workers: int, *, rules_dir: str | Path | None, load_entrypoints: bool
     ) -> None:
+        if os.name != "posix":  # select() on pipes
+            raise PluginError(f"workers={workers} needs a POSIX system; use workers=0")
         self.kernel = kernel
         self.size = workers
         self.rules_dir = str(rules_dir) if rules_dir is not None else None
         self.load_entrypoints = load_entrypoints
         self.min_batch = MIN_BATCH
+        self.chunks_per_worker = CHUNKS_PER_WORKER
         self._lock = threading.Lock()  # one batch at a time; a second one runs here
         self._closed = False
         self._generation = 0
@@ -317,7 +321,8 @@ class WorkerPool:
         kernel = self.kernel
         self._refresh()
         workers = self._ready()
-        size = min(MAX_CHUNK, max(MIN_CHUNK, -(-len(cases) // (len(workers) * CHUNKS_PER_WORKER))))
+        parts = len(workers) * self.chunks_per_worker
+        size = min(MAX_CHUNK, max(MIN_CHUNK, -(-len(cases) // parts)))
         chunks = [cases[start : start + size] for start in range(0, len(cases), size)]
         log = kernel.store is not None
         timed = kernel.clock is not None  # the host's clock is called here, per case
