@@ -43,6 +43,9 @@ CONTENDERS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "cscore_queued": ("contenders.cscore_kernel", "CscoreEvaluate", {"log": True, "queued": True}),
     "cscore_many": ("contenders.cscore_kernel", "CscoreMany", {}),
     "cscore_many_log": ("contenders.cscore_kernel", "CscoreMany", {"log": True}),
+    # Kernel(workers=cores): the batch shared with worker processes (cscore.pool)
+    "cscore_pool": ("contenders.cscore_kernel", "CscoreMany", {"workers": -1}),
+    "cscore_pool_log": ("contenders.cscore_kernel", "CscoreMany", {"workers": -1, "log": True}),
     "engine": ("contenders.cscore_kernel", "EngineAlone", {}),
     "zen": ("contenders.zen_engine", "ZenEngineContender", {}),
     "zen_async": ("contenders.zen_engine", "ZenEngineAsync", {}),
@@ -606,7 +609,7 @@ def render(results: dict[str, Any]) -> str:
         "| target | measured | goal |",
         "|---|---:|---:|",
         f"| cscore.evaluate ÷ zen sync (ZenDecisionContent), one case per call | **{t['cscore']['vs_zen']:.2f}** | ≥ 1.5 |",
-        f"| cscore.evaluate_many ÷ zen async, 256 in flight | **{t['cscore_many']['vs_zen_async']:.2f}** | ≥ 1.0 |",
+        f"| cscore.evaluate_many ÷ zen async, 256 in flight (workers = cores) | **{t['cscore_pool']['vs_zen_async']:.2f}** (in one process {t['cscore_many']['vs_zen_async']:.2f}) | ≥ 1.0 |",
         f"| evaluate with the log ÷ without (commit before return) | **{log_ratio:.2f}** | ≥ 0.7 |",
         f"| evaluate with the log ÷ without (opt-in queued mode) | **{queued_ratio:.2f}** | ≥ 0.7 |",
         f"| evaluate_many with the log ÷ without | **{many_log_ratio:.2f}** | ≥ 0.7 |",
@@ -694,6 +697,22 @@ def render(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def render_throughput(t: dict[str, Any], count: int, rounds: int) -> str:
+    """The first table alone (``--throughput-only``): rates and the paired ratios."""
+    lines = [
+        f"{count} cases × {rounds} interleaved rounds; ratios: median of per-round ratios",
+        "",
+        "| contender | cases/s (median) | min–max | ÷ zen sync | ÷ zen async |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for row in t.values():
+        lines.append(
+            f"| {row['name']} | {row['cases_per_s']:,.0f} | {row['min']:,.0f}–{row['max']:,.0f} | "
+            f"{_ratio(row.get('vs_zen'))} | {_ratio(row.get('vs_zen_async'))} |"
+        )
+    return "\n".join(lines)
+
+
 def _save(results: dict[str, Any]) -> None:
     """What has been measured so far (a later part failing keeps the earlier ones)."""
     out = HERE / "results"
@@ -727,6 +746,15 @@ def main() -> None:
     parser.add_argument(
         "--update-readme", action="store_true", help="write the table into benchmarks/README.md"
     )
+    parser.add_argument(
+        "--throughput-only",
+        action="store_true",
+        help="only check the contenders and time them (the first table); nothing is saved",
+    )
+    parser.add_argument(
+        "--contenders",
+        help="with --throughput-only: comma-separated keys of CONTENDERS (cscore is added)",
+    )
     args = parser.parse_args()
     count = args.cases or (1000 if args.quick else 5000)
     rounds = args.rounds or (3 if args.quick else 7)
@@ -734,8 +762,11 @@ def main() -> None:
     sizes = [20, 200, 1000] if args.quick else [20, 200, 1000, 5000]
     results: dict[str, Any] = {"machine": machine(), "cases": count, "rounds": rounds}
 
-    print(f"starting {len(CONTENDERS)} contender processes ({count} cases each)…")
-    workers = {key: Worker(key, count) for key in CONTENDERS}
+    keys = list(CONTENDERS)
+    if args.contenders:
+        keys = ["cscore"] + [k for k in args.contenders.split(",") if k and k != "cscore"]
+    print(f"starting {len(keys)} contender processes ({count} cases each)…")
+    workers = {key: Worker(key, count) for key in keys}
     try:
         print("checking every contender against cscore…")
         results["checked"] = check_answers(workers, count)
@@ -744,6 +775,9 @@ def main() -> None:
     finally:
         for worker in workers.values():
             worker.stop()
+    if args.throughput_only:
+        print(render_throughput(results["throughput"], count, rounds))
+        return
     _save(results)
     print("mixed workload…")
     results["mixed"] = mixed_workload(count, max(3, rounds // 2))

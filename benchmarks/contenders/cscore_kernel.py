@@ -5,6 +5,7 @@ that were validated and enriched beforehand)."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -38,13 +39,26 @@ class CscoreEvaluate:
 
 
 class CscoreMany(CscoreEvaluate):
-    """``kernel.evaluate_many(cases)``, 256 cases a call; timed per whole round."""
+    """``kernel.evaluate_many(cases)``, 256 cases a call; timed per whole round.
+
+    ``workers``: the kernel's process pool (``Kernel(workers=N)``, cscore.pool); ``-1``:
+    one worker per core."""
 
     batch = True
 
-    def __init__(self, log: bool = False, rules_dir: str | Path | None = None) -> None:
-        super().__init__(log=log, rules_dir=rules_dir)
-        self.name = "cscore.evaluate_many" + (" + log" if log else "")
+    def __init__(
+        self, log: bool = False, rules_dir: str | Path | None = None, workers: int = 0
+    ) -> None:
+        if workers < 0:
+            workers = os.cpu_count() or 1
+        self._tmp = tempfile.TemporaryDirectory() if log else None
+        db = Path(self._tmp.name) / "bench.db" if self._tmp else None
+        self.kernel = Kernel(rules_dir=rules_dir, db=db, workers=workers)
+        self.name = (
+            "cscore.evaluate_many"
+            + (f" ({workers} workers)" if workers > 1 else "")
+            + (" + log" if log else "")
+        )
 
     def decide_many(self, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out = []

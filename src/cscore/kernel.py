@@ -59,6 +59,7 @@ from cscore.plugins import (
     plugin_report,
     returned_by,
 )
+from cscore.pool import WorkerPool
 from cscore.privacy import Masker, masker_for
 from cscore.rulebook.assemble import rules_version
 from cscore.rulebook.consequence import Asked, ask_by_consequence, asked_trace
@@ -76,8 +77,9 @@ logger = logging.getLogger("cscore")
 # the case: its envelope, a rule's computation on its facts, a fact the engine refuses).
 CASE_ERRORS = (CaseError, RuleEvaluationError, EngineError)
 
-# A decision evaluated in a batch, waiting for its log commit and its observers.
-_Pending = tuple[Case, Decision, Ticket | None]
+# A decision evaluated in a batch, waiting for its log commit and its observers (a pool
+# worker's case is parsed here only when there are observers to show it to).
+_Pending = tuple[Case | None, Decision, Ticket | None]
 
 
 def system_clock() -> dt.datetime:
@@ -117,6 +119,9 @@ class Kernel:
     :param log_wait: ``True`` (default): an evaluation returns once its decision is
         committed to the log (it survives a crash of the process); ``False``: once it is
         queued for the log's writer (faster; a crash may lose the last queued ones).
+    :param workers: worker processes that share :meth:`evaluate_many` batches with this
+        one (:mod:`cscore.pool`; the number of cores is a good choice); 0 or 1: every
+        case is decided in this process. Workers never write the log: this process does.
     """
 
     def __init__(
@@ -134,6 +139,7 @@ class Kernel:
         log_busy_timeout: float = 0.5,
         log_retention: str | dt.timedelta | None = None,
         log_wait: bool = True,
+        workers: int = 0,
     ) -> None:
         if on_log_failure not in ("warn", "raise"):
             raise ValueError(f"on_log_failure must be 'warn' or 'raise', not {on_log_failure!r}")
@@ -193,6 +199,15 @@ class Kernel:
         # Per-case hooks are called through self.pm on every evaluation, so a plugin
         # registered from now on takes part in the next one; declaration hooks were read.
         self.pm.declarations_read = True
+        self._pool: WorkerPool | None = None
+        if workers > 1:  # started last: the workers load what this kernel just checked
+            try:
+                self._pool = WorkerPool(
+                    self, workers, rules_dir=rules_dir, load_entrypoints=load_entrypoints
+                )
+            except BaseException:
+                self.close()  # the log and the engine opened above
+                raise
 
     # setting up -----------------------------------------------------------------
 
@@ -267,7 +282,9 @@ class Kernel:
             self._maybe_reload()
         return self._evaluate(case, None)
 
-    def evaluate_many(self, cases: Iterable[Any]) -> list[Decision | CscoreError]:
+    def evaluate_many(
+        self, cases: Iterable[Any], *, full: bool = False
+    ) -> list[Decision | CscoreError]:
         """Decide many cases; the answers in their order, each the same as
         :meth:`evaluate` gives. A case that :meth:`evaluate` would refuse (a malformed
         envelope, an unknown industry or kind, a rule failing on its facts) holds its
@@ -278,16 +295,26 @@ class Kernel:
         What a batch saves: one check for edited rule files, and the decision log's
         writes share transactions (all are queued, then waited for: the call returns
         once every decision is committed, or queued with ``log_wait=False``). A log
-        that cannot be written raises :class:`StoreError` once all were tried."""
+        that cannot be written raises :class:`StoreError` once all were tried.
+
+        With ``workers=N`` a batch of at least :data:`cscore.pool.MIN_BATCH` cases is
+        shared with N worker processes; the answers, the log and the observers are the
+        same (this process writes the log and runs the observers, in case order). A
+        worker that dies gives an :class:`EngineError` for each case it held.
+        ``full``: every decision will be read whole (its JSON printed): the workers build
+        the trace and explanation too, instead of this process deciding the case again
+        when they are read; without workers it changes nothing."""
         if self.auto_reload:
             self._maybe_reload()
         answers: list[Decision | CscoreError] = []
         pending: list[_Pending] = []
-        for case in cases:
-            try:
-                answers.append(self._evaluate(case, pending)[0])
-            except CASE_ERRORS as exc:
-                answers.append(exc)
+        shared = False
+        if self._pool is not None:  # worker processes take a share (cscore.pool)
+            cases = batch = list(cases)
+            shared = self._pool.decide(batch, answers, pending, full)
+        if not shared:
+            for case in cases:
+                self._evaluate_into(case, answers, pending)
         failed: StoreError | None = None
         for parsed, decision, ticket in pending:
             if ticket is not None and self.store is not None and self.store.wait:
@@ -301,8 +328,28 @@ class Kernel:
             raise failed
         return answers
 
+    def _evaluate_into(
+        self, case: Any, answers: list[Decision | CscoreError], pending: list[_Pending]
+    ) -> None:
+        """One case of a batch: its decision, or the error that is its answer."""
+        try:
+            answers.append(self._evaluate(case, pending)[0])
+        except CASE_ERRORS as exc:
+            answers.append(exc)
+
     def _evaluate(self, case: Any, pending: list[_Pending] | None) -> tuple[Decision, int | None]:
         """One case; ``pending``: a batch's list that its log commit and observers join."""
+        parsed, decision, started, as_of, masker = self._decision(case)
+        decision_id = self._finish(parsed, case, decision, started, as_of, masker, pending)
+        return decision, decision_id
+
+    def _decision(
+        self, case: Any, now: dt.datetime | None = None
+    ) -> tuple[Case, Decision, float, dt.datetime, Masker | None]:
+        """One case decided, not yet logged nor observed: the parsed case, the decision,
+        when it started, its instant and the case's masker. ``now``: the instant for a
+        case without ``as_of`` instead of the clock's (a pool worker's decision decided
+        again, :mod:`cscore.pool`)."""
         started = time.perf_counter()
         parsed = Case.parse(case)
         industry = self._route(parsed)
@@ -321,17 +368,16 @@ class Kernel:
         try:
             validated = industry.facts_model.model_validate(parsed.facts)
         except ValidationError as exc:
-            as_of = self._now()  # logged all the same: every decision can be replayed
+            as_of = now or self._now()  # logged all the same: every decision can be replayed
             decision = self._invalid(case_id, industry, kinds, exc, warnings)
         else:
-            as_of = getattr(validated, "as_of", None) or self._now()
+            as_of = getattr(validated, "as_of", None) or now or self._now()
             decision = self._decide(case_id, industry, kinds, validated, warnings, as_of)
         # Personal data (cscore.privacy): masked in the answer and in the logged case.
         masker = masker_for(industry.facts_model, parsed.facts)
         if masker is not None:
             decision = _masked(decision, masker)
-        decision_id = self._finish(parsed, case, decision, started, as_of, masker, pending)
-        return decision, decision_id
+        return parsed, decision, started, as_of, masker
 
     def _now(self) -> dt.datetime:
         now = self.clock() if self.clock is not None else system_clock()
@@ -588,26 +634,44 @@ class Kernel:
         as_of: dt.datetime,
         masker: Masker | None,
     ) -> Ticket | None:
-        """Queue the decision for the log: facts it reported as ignored are not stored,
-        personal ones are masked."""
+        """Queue the decision for the log."""
+        envelope = self._envelope(parsed, decision, masker)
+        duration_ms = (time.perf_counter() - started) * 1000
+        return self._submit_row(envelope, decision, duration_ms, as_of.isoformat())
+
+    def _envelope(self, parsed: Case, decision: Decision, masker: Masker | None) -> dict[str, Any]:
+        """The case as logged: facts it reported as ignored are not stored, personal ones
+        are masked."""
         known = self.industries[decision.industry].facts_model.model_fields
         facts = as_received({k: v for k, v in parsed.facts.items() if k in known})
-        envelope = {
+        return {
             "id": parsed.id,
             "industry": parsed.industry,
             "kinds": list(parsed.kinds) if parsed.kinds else None,
             "facts": masker.facts(facts) if masker is not None else facts,
         }
+
+    def _submit_row(
+        self,
+        envelope: dict[str, Any],
+        decision: Decision,
+        duration_ms: float,
+        as_of: str,
+        decision_json: str | None = None,
+    ) -> Ticket | None:
+        """Queue a decision for the log; ``decision_json``: its log JSON, when a pool
+        worker serialised it already."""
         assert self.store is not None
         try:
             return self.store.submit(
                 envelope,
                 decision,
                 plugin_versions=self.plugin_versions,
-                duration_ms=(time.perf_counter() - started) * 1000,
-                as_of=as_of.isoformat(),
+                duration_ms=duration_ms,
+                as_of=as_of,
                 calendar_version=self.calendar_version,
                 rule_files=self._snapshot(decision.rules_version),
+                decision_json=decision_json,
             )
         except StoreError as exc:
             self._log_failed(exc, decision)
@@ -637,7 +701,7 @@ class Kernel:
             ("missing_facts", "缺少会改变结果的事实 a missing fact that decides the outcome"),
         )
 
-    def _observe(self, parsed: Case, decision: Decision) -> None:
+    def _observe(self, parsed: Case | None, decision: Decision) -> None:
         # One pluggy call per observer: one failing must not keep the others from it.
         for plugin, observe in each_implementation(self.pm, "decision_made"):
             try:
@@ -677,6 +741,8 @@ class Kernel:
     # lifecycle ------------------------------------------------------------------
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
         self.library.close()
         self.engine.close()
         if self.store is not None:

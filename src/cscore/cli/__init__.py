@@ -33,15 +33,19 @@ class Settings:
         self.rules_dir = rules_dir
         self.db = db
         self._kernel: Any = None
-        self._kernel_key: tuple[bool, str | Path | None] | None = None
+        self._kernel_key: tuple[bool, str | Path | None, int] | None = None
 
-    def kernel(self, *, log: bool = True, rules_dir: str | Path | None = None) -> Any:
+    def kernel(
+        self, *, log: bool = True, rules_dir: str | Path | None = None, workers: int = 0
+    ) -> Any:
         from cscore.kernel import Kernel
 
         wanted = rules_dir if rules_dir is not None else self.rules_dir
-        if self._kernel is None or self._kernel_key != (log, wanted):
-            self._kernel = Kernel(rules_dir=wanted, db=self.db if log else None)
-            self._kernel_key = (log, wanted)
+        if self._kernel is None or self._kernel_key != (log, wanted, workers):
+            if self._kernel is not None:
+                self._kernel.close()  # its worker processes, if any, stop with it
+            self._kernel = Kernel(rules_dir=wanted, db=self.db if log else None, workers=workers)
+            self._kernel_key = (log, wanted, workers)
         return self._kernel
 
     def close(self) -> None:

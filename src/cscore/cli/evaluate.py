@@ -28,9 +28,23 @@ JSONL_BATCH = 256
     help="The file holds one case per line: print one decision per line, "
     '{"line": N, "error": "…"} for a line that cannot be decided.',
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=0,
+    metavar="N",
+    help="With --jsonl: share each batch with N worker processes (the number of cores "
+    "is a good choice; 0: decide every line in this process).",
+)
 @click.pass_obj
 def evaluate(
-    settings: Any, case_file: Any, as_text: bool, show_all: bool, no_log: bool, jsonl: bool
+    settings: Any,
+    case_file: Any,
+    as_text: bool,
+    show_all: bool,
+    no_log: bool,
+    jsonl: bool,
+    workers: int,
 ) -> None:
     """Decide one case (a JSON file, or - for standard input).
 
@@ -38,12 +52,16 @@ def evaluate(
     customer, the rule that decided each field (file:line, the values it read), and for
     a limited outcome why not and what would change it. The decision is recorded
     in the decision log (--db) unless --no-log is given. With --jsonl, every line of the
-    file is a case (blank lines are skipped); the exit status is 1 if any line failed.
+    file is a case (blank lines are skipped); the exit status is 1 if any line failed;
+    --workers N shares the lines with N processes (the output is the same).
     """
+    if workers and not jsonl:
+        raise click.UsageError("--workers shares the lines of --jsonl; one case is decided here")
     if jsonl:
         if as_text:
             raise click.UsageError("--explain prints one case for a person; not with --jsonl")
-        failed = evaluate_lines(settings.kernel(log=not no_log), case_file, sys.stdout)
+        kernel = settings.kernel(log=not no_log, workers=workers)
+        failed = evaluate_lines(kernel, case_file, sys.stdout)
         if failed:
             shown = ", ".join(map(str, failed[:10])) + (" …" if len(failed) > 10 else "")
             raise click.ClickException(f"{len(failed)} line(s) could not be decided: {shown}")
@@ -66,7 +84,7 @@ def evaluate_lines(kernel: Any, source: TextIO, out: TextIO) -> list[int]:
     failed: list[int] = []
     lines = _numbered(source)
     while batch := list(islice(lines, JSONL_BATCH)):
-        answers = kernel.evaluate_many([text for _number, text in batch])
+        answers = kernel.evaluate_many([text for _number, text in batch], full=True)
         for (number, _text), answer in zip(batch, answers, strict=True):
             if isinstance(answer, Exception):
                 failed.append(number)

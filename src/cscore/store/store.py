@@ -205,10 +205,13 @@ class DecisionStore:
         as_of: str | None,
         calendar_version: str | None = None,
         rule_files: RuleSnapshot | None = None,
+        decision_json: str | None = None,
     ) -> Ticket:
         """Queue one decision; ``ticket.wait()`` commits it (with whatever else is
         queued, in one transaction) and returns its id. A waiting store commits only
-        when someone waits, flushes or closes; one that does not wait, on its thread."""
+        when someone waits, flushes or closes; one that does not wait, on its thread.
+        ``decision_json``: the decision's :meth:`~Decision.to_log_json`, when it was
+        made already (by a pool worker, :mod:`cscore.pool`)."""
         now = dt.datetime.now(CHINA_TZ).isoformat(timespec="seconds")
         if self._versions is None or self._versions[0] != plugin_versions:
             self._versions = (dict(plugin_versions), _dumps(plugin_versions))
@@ -223,7 +226,8 @@ class DecisionStore:
             calendar_version,
             rule_files.id if rule_files is not None else None,
             _dumps(case),
-            decision.to_log_json(),  # the one serialisation (the explanation is left out)
+            # the one serialisation (the explanation is left out)
+            decision_json if decision_json is not None else decision.to_log_json(),
         )
         if self._writer is None:
             raise StoreError(f"the decision log {self.path} is open read-only")
