@@ -29,14 +29,16 @@ def fee_case(**facts):
 
 
 def answer(kernel, case):
-    """The decision (as strict JSON) or the CaseError, timed: both within a second."""
+    """The decision (as strict JSON) or the CaseError. The bound catches a hang or a
+    runaway (a bad input answered in milliseconds, on a machine however busy), not a
+    speed: speed is measured in benchmarks/."""
     started = time.perf_counter()
     try:
         result = kernel.evaluate(case).to_json_dict()
         json.dumps(result, allow_nan=False)
     except CaseError as exc:
         result = exc
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 30.0
     return result
 
 
@@ -108,12 +110,23 @@ def test_ten_thousand_unknown_facts_are_refused_quickly(kernel):
     assert isinstance(error, CaseError) and error.field == "facts"
 
 
-def test_unknown_fact_suggestions_are_bounded(kernel):
+def test_unknown_fact_suggestions_are_bounded(kernel, monkeypatch):
+    """A fuzzy search per unknown key would cost ~1 ms each: only the first few are
+    searched, however many there are."""
+    import cscore.models.unknown as unknown
+
+    searched: list[str] = []
+    real = unknown.did_you_mean
+
+    def counting(name, known):
+        searched.append(name)
+        return real(name, known)
+
+    monkeypatch.setattr(unknown, "did_you_mean", counting)
     case = return_case()
     case["facts"].update({f"order_chanel_{i}": i for i in range(900)})
-    started = time.perf_counter()
     decision = kernel.evaluate(case)
-    assert time.perf_counter() - started < 0.2
+    assert len(searched) == unknown.MAX_SUGGESTIONS
     suggested = [w for w in decision.warnings if "did you mean" in w]
     assert len(suggested) == 5
     assert "895 more unknown facts ignored" in decision.warnings
@@ -186,7 +199,7 @@ def load_error(rules_copy: Path, name: str, text: str) -> str:
         Kernel(rules_dir=rules_copy)
     # Building a kernel on the whole rules folder takes ~0.5 s on a quiet machine; the
     # bound is there to catch a hang or runaway memory, not to benchmark.
-    assert time.perf_counter() - started < 5.0
+    assert time.perf_counter() - started < 60.0
     message = str(caught.value)
     assert "\n" not in message and str(rules_copy) not in message
     return message
@@ -366,7 +379,8 @@ def test_a_busy_log_warns_and_the_host_keeps_its_decision(tmp_path):
         other = _locked(db)
         started = time.perf_counter()
         decision = kernel.evaluate(return_case())
-        assert time.perf_counter() - started < 1.5  # a short busy timeout, not 5 s
+        # A short busy timeout, not SQLite's 5 s: told apart with room for a busy machine.
+        assert time.perf_counter() - started < 4.0
         assert decision.outcomes["return"]["decision"] == "return"
         assert any("decision not logged" in w and "locked" in w for w in decision.warnings)
         other.rollback()
