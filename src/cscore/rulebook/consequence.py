@@ -117,6 +117,12 @@ class Reach:
             rule.order for rule in ruleset.rules if any(i.key in reported for i in rule.sets)
         )
         self._askable: tuple[Mapping[str, Absent | None], tuple[str, ...]] | None = None
+        # What the walk of could_matter needs of each rule, in one tuple: the keys it
+        # sets, its three-valued reading, what its values read, whether it decides.
+        self.steps = [
+            (self.keys[rule.order], self.tri[rule.order], sets, rule.order in self.deciding)
+            for rule, _cond, sets in self.reads
+        ]
 
     def askable(self, host: Mapping[str, Absent | None]) -> tuple[str, ...]:
         """The facts conditions read that the host sends and whose absence has no
@@ -248,24 +254,26 @@ def could_matter(
     if known is None:
         known = {}
     unknown = {fact}
-    grew = True
-    while grew:
+    frozen = frozenset(unknown)
+    touched: Any = reach.readers.get(fact, ())  # in rule order, as below
+    steps = reach.steps
+    while True:
         grew = False
-        frozen = frozenset(unknown)
         # Only rules that read one of the unknown names can act differently.
-        touched = sorted({i for name in frozen for i in reach.readers.get(name, ())})
-        for rule, _cond, sets in (reach.reads[i] for i in touched):
-            keys = reach.keys[rule.order]
+        for index in touched:
+            keys, reading, sets, deciding = steps[index]
             if keys <= unknown:
                 continue
-            reading = reach.tri[rule.order]
             certain = True if reading is None else reading(frozen, values, known, ctx)
             if certain is None or (certain and sets & unknown):
-                if rule.order in reach.deciding:
+                if deciding:
                     return True
                 unknown |= keys
                 grew = True
-    return False
+        if not grew:
+            return False
+        frozen = frozenset(unknown)
+        touched = sorted({i for name in frozen for i in reach.readers.get(name, ())})
 
 
 # -- candidate values ----------------------------------------------------------------------
