@@ -10,6 +10,7 @@ import math
 import pickle
 import sqlite3
 import sys
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -164,8 +165,12 @@ def test_a_case_with_a_key_json_refuses_takes_the_long_way() -> None:
 
 
 def test_a_new_log_has_small_pages_an_old_one_keeps_its_own(tmp_path: Path) -> None:
+    """And the WAL restarts at the same size in bytes (40 MiB), whatever its pages."""
     store = DecisionStore(tmp_path / "new.db")
     assert store.db.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE == 2048
+    assert store._checkpointer is not None
+    _checkpoint_once(store)
+    assert store._checkpointer.restart_frames == 20_000
     store.close()
     old = sqlite3.connect(tmp_path / "old.db")
     old.execute("PRAGMA page_size=4096")
@@ -175,4 +180,19 @@ def test_a_new_log_has_small_pages_an_old_one_keeps_its_own(tmp_path: Path) -> N
     store = DecisionStore(tmp_path / "old.db")
     assert store.db.execute("PRAGMA page_size").fetchone()[0] == 4096
     assert "decisions" in store.db.table_names()
+    _checkpoint_once(store)
+    assert store._checkpointer is not None and store._checkpointer.restart_frames == 10_000
     store.close()
+
+
+def _checkpoint_once(store: DecisionStore) -> None:
+    checkpointer = store._checkpointer
+    assert checkpointer is not None
+    checkpointer.every = 1
+    with Kernel() as kernel:
+        decision = kernel.evaluate(return_case())
+    store.record({"id": "P"}, decision, plugin_versions={}, duration_ms=1, as_of=None)
+    deadline = time.monotonic() + 10
+    while checkpointer.done == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert checkpointer.done >= 1
