@@ -50,6 +50,7 @@ _INSERT_DECISION = (
     " rules_version, plugin_versions, outcomes, warnings, case_json, decision_json,"
     " calendar_version, rule_file_set) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_LAST_ID = "SELECT coalesce(max(id), 0) FROM decisions"
 _INSERT_FILE = "INSERT OR IGNORE INTO rule_files (sha256, path, text) VALUES (?, ?, ?)"
 _INSERT_SET = "INSERT OR IGNORE INTO rule_file_sets (id, files) VALUES (?, ?)"
 
@@ -279,13 +280,20 @@ class DecisionStore:
             new_sets: dict[str, RuleSnapshot] = {}
             try:
                 conn.execute("BEGIN IMMEDIATE")
-                last = conn.execute("SELECT coalesce(max(id), 0) FROM decisions").fetchone()[0]
                 # Plain prepared statements: the generic insert helpers inspect the table.
-                conn.executemany(_UPSERT_CASE, [(r[0], r[1], r[3], r[3]) for r, _ in decisions])
-                conn.executemany(
-                    _INSERT_DECISION,
-                    [(last + n, *row) for n, (row, _) in enumerate(decisions, 1)],
-                )
+                if len(decisions) == 1:  # a lone caller: SQLite takes max(id) + 1 itself
+                    row = decisions[0][0]
+                    conn.execute(_UPSERT_CASE, (row[0], row[1], row[3], row[3]))
+                    inserted = conn.execute(_INSERT_DECISION, (None, *row)).lastrowid
+                    assert inserted is not None  # an INSERT that succeeded has a rowid
+                    last = inserted - 1
+                else:
+                    last = conn.execute(_LAST_ID).fetchone()[0]
+                    conn.executemany(_UPSERT_CASE, [(r[0], r[1], r[3], r[3]) for r, _ in decisions])
+                    conn.executemany(
+                        _INSERT_DECISION,
+                        [(last + n, *row) for n, (row, _) in enumerate(decisions, 1)],
+                    )
                 for _row, snapshot in decisions:
                     if snapshot is not None and snapshot.id not in self._stored_sets:
                         if snapshot.id not in new_sets:
