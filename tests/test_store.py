@@ -93,26 +93,41 @@ def test_repeated_case_counts_evaluations(tmp_path):
 
 
 def test_nothing_is_half_written(tmp_path, monkeypatch):
-    """If writing a rule hit fails, neither the decision nor the case row remains."""
+    """If writing the decision fails after its case row was written (alone or in a
+    batch), neither the decision nor the case row remains."""
     store = DecisionStore(tmp_path / "log.db")
     with Kernel() as kernel:
         decision = kernel.evaluate(return_case())
 
-    class FailingHits:  # the connection, except that writing rule hits fails
+    class FailingHits:  # the connection, except that writing a decision fails
         def __init__(self, conn):
             self._conn = conn
 
         def __getattr__(self, name):
             return getattr(self._conn, name)
 
-        def executemany(self, *args, **kwargs):
-            raise sqlite3.OperationalError("disk I/O error")
+        def execute(self, sql, *args, **kwargs):
+            if sql.startswith("INSERT INTO decisions"):
+                raise sqlite3.OperationalError("disk I/O error")
+            return self._conn.execute(sql, *args, **kwargs)
+
+        def executemany(self, sql, *args, **kwargs):
+            if sql.startswith("INSERT INTO decisions"):
+                raise sqlite3.OperationalError("disk I/O error")
+            return self._conn.executemany(sql, *args, **kwargs)
 
     monkeypatch.setattr(store.db, "conn", FailingHits(store.db.conn))
     from cscore.errors import StoreError
 
     with pytest.raises(StoreError, match="decision not logged"):
         store.record({"id": "T-1"}, decision, plugin_versions={}, duration_ms=1.0, as_of=None)
+    tickets = [
+        store.submit({"id": f"B-{n}"}, decision, plugin_versions={}, duration_ms=1.0, as_of=None)
+        for n in range(3)
+    ]
+    with pytest.raises(StoreError, match="decision not logged"):
+        tickets[0].wait()
+    assert all(ticket.done and ticket.error for ticket in tickets)
     assert store.count() == 0
     assert store.db.execute("select count(*) from cases").fetchone()[0] == 0
     store.close()

@@ -70,6 +70,7 @@ from cscore.rulebook.run import Evaluation
 from cscore.rulebook.snapshot import RuleSnapshot, take_snapshot
 from cscore.store import DecisionStore
 from cscore.store.writer import Ticket
+from cscore.trace import entries_for_log, trace_entries, trace_for_log
 
 logger = logging.getLogger("cscore")
 
@@ -449,9 +450,14 @@ class Kernel:
             case_id=case_id,
             industry=industry.key,
             outcomes=outcomes,
-            trace=lambda: _trace(results) + asked_trace(asked, self._missing_facts_rule),
+            trace=lambda: trace_entries(results) + asked_trace(asked, self._missing_facts_rule),
             warnings=warnings,
             rules_version=self._rules_version(used),
+            # the same trace for the decision log, without building the entry objects
+            log_trace=lambda: (
+                trace_for_log(results)
+                + entries_for_log(asked_trace(asked, self._missing_facts_rule))
+            ),
             explanation=lambda: explain_decision(
                 [KindResult(k, rs, res, outcomes[k]) for k, rs, res in results],
                 self.functions,
@@ -643,12 +649,13 @@ class Kernel:
         """The case as logged: facts it reported as ignored are not stored, personal ones
         are masked."""
         known = self.industries[decision.industry].facts_model.model_fields
-        facts = as_received({k: v for k, v in parsed.facts.items() if k in known})
+        facts = {k: v for k, v in parsed.facts.items() if k in known}
         return {
             "id": parsed.id,
             "industry": parsed.industry,
             "kinds": list(parsed.kinds) if parsed.kinds else None,
-            "facts": masker.facts(facts) if masker is not None else facts,
+            # as received (the store writes dates as ISO text: cscore.store.store.case_json)
+            "facts": masker.facts(as_received(facts)) if masker is not None else facts,
         }
 
     def _submit_row(
@@ -816,48 +823,3 @@ def _with_facts(facts: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str,
             target = target[part]
         target[last] = value
     return changed
-
-
-def _trace(results: list[tuple[str, Any, Any]]) -> list[TraceEntry]:
-    """The trace entries of every kind's fired rules (built when first read). A counting
-    rule of the calendar (COMMON-CAL-004…) is cited once per kind, after the first rule
-    whose values used it."""
-    entries = []
-    for kind, ruleset, result in results:
-        cited: set[str] = set()
-        for firing in result.firings:
-            rule = firing.rule
-            entries.append(
-                TraceEntry.build(
-                    rule=rule.id,
-                    name=rule.name,
-                    kind=kind,
-                    ruleset=ruleset.key,
-                    source=str(rule.where),
-                    set_values=to_json_dict(firing.values, ruleset.money),
-                    matched=to_json_dict(result.matched(firing), ruleset.money),
-                    overridden=result.overridden(firing),
-                    overrides=rule.overrides,
-                    message=rule.message,
-                    key=rule.key,
-                )
-            )
-            for rule_id, name, function in rule.cites:
-                if rule_id in cited or rule_id == rule.id or not firing.values:
-                    continue
-                cited.add(rule_id)
-                entries.append(
-                    TraceEntry.build(
-                        rule=rule_id,
-                        name=name,
-                        kind=kind,
-                        ruleset=ruleset.key,
-                        source=f"calendar: {function}() used by {rule.id}",
-                        set_values={},
-                        matched={},
-                        overridden=[],
-                        overrides={},
-                        message=None,
-                    )
-                )
-    return entries

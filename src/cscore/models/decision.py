@@ -75,6 +75,7 @@ class TraceEntry(BaseModel):
 
 
 TraceSource = Callable[[], list[TraceEntry]]
+LogTraceSource = Callable[[], list[dict[str, Any]]]
 ExplanationSource = Callable[[], dict[str, Any]]
 
 
@@ -100,6 +101,7 @@ class Decision(BaseModel):
 
     _trace_source: TraceSource | None = PrivateAttr(default=None)
     _explanation_source: ExplanationSource | None = PrivateAttr(default=None)
+    _log_trace_source: LogTraceSource | None = PrivateAttr(default=None)
 
     @classmethod
     def build(
@@ -112,9 +114,12 @@ class Decision(BaseModel):
         warnings: list[str],
         rules_version: str,
         explanation: dict[str, Any] | ExplanationSource | None = None,
+        log_trace: LogTraceSource | None = None,
     ) -> Decision:
         """A decision from values the kernel already made JSON-ready (not re-validated);
-        ``trace`` and ``explanation`` may be functions that build them on first use."""
+        ``trace`` and ``explanation`` may be functions that build them on first use;
+        ``log_trace`` one that builds the same trace as the log's JSON dicts, without
+        the entry objects (see :meth:`log_trace`)."""
         values: dict[str, Any] = {
             "case_id": case_id,
             "industry": industry,
@@ -122,7 +127,11 @@ class Decision(BaseModel):
             "warnings": warnings,
             "rules_version": rules_version,
         }
-        private: dict[str, Any] = {"_trace_source": None, "_explanation_source": None}
+        private: dict[str, Any] = {
+            "_trace_source": None,
+            "_explanation_source": None,
+            "_log_trace_source": log_trace,
+        }
         if callable(trace):
             private["_trace_source"] = trace
         else:
@@ -142,9 +151,13 @@ class Decision(BaseModel):
             private[f"_{name}_source"] = None
 
     def _settle_trace(self) -> None:
-        """Build whatever is still a recipe (before the decision is dumped or compared)."""
+        """Build whatever is still a recipe (before the decision is dumped, compared,
+        copied or pickled); the log's recipe is dropped (a copy may be given another
+        trace: :meth:`log_trace` then says to serialise the one it has)."""
         self._settle("trace")
         self._settle("explanation")
+        if self.__pydantic_private__:
+            self.__pydantic_private__["_log_trace_source"] = None
 
     def __getattr__(self, name: str) -> Any:
         if name in ("trace", "explanation"):  # not built yet: build this one now
@@ -189,6 +202,14 @@ class Decision(BaseModel):
     def to_log_json(self) -> str:
         """:meth:`to_log_dict` as JSON text, serialised once (the decision log's row)."""
         return self.model_dump_json(context=_WITHOUT_EXPLANATION)
+
+    def log_trace(self) -> list[dict[str, Any]] | None:
+        """The trace as the decision log keeps it — ``TraceEntry``'s JSON, values not
+        yet JSON-ready where that needs no rounding — when the kernel gave a recipe for
+        it; ``None``: serialise :attr:`trace` (:meth:`to_log_json`)."""
+        private = self.__pydantic_private__
+        source = private.get("_log_trace_source") if private else None
+        return source() if source is not None else None
 
     def to_log_dict(self) -> dict[str, Any]:
         """The JSON the decision log keeps: everything but the explanation, which is

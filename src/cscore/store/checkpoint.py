@@ -16,9 +16,17 @@ CHECKPOINT_EVERY = 500  # decisions between checkpoints
 # A passive checkpoint never finishes while decisions keep coming (new frames arrive as
 # it copies), and the WAL restarts from the top only after one that did: under a steady
 # load it grew without end (57 MiB of wal-index in RSS after 1,000,000 decisions). Past
-# this many frames (~40 MiB of WAL) the thread runs a RESTART checkpoint instead: the
-# writer waits for it once (its busy timeout), and the WAL starts again from the top.
-RESTART_FRAMES = 10_000
+# this many bytes of frames (40 MiB of WAL) the thread runs a RESTART checkpoint instead:
+# the writer waits for it once (its busy timeout), and the WAL starts again from the top.
+# In bytes, not frames: a log with smaller pages writes more frames for the same WAL.
+RESTART_BYTES = 10_000 * 4096
+
+
+def _page_size(connection: sqlite3.Connection) -> int:
+    try:
+        return int(connection.execute("PRAGMA page_size").fetchone()[0]) or 4096
+    except sqlite3.Error:
+        return 4096
 
 
 class Checkpointer:
@@ -27,6 +35,7 @@ class Checkpointer:
         self.every = every
         self._commits = 0
         self.done = 0  # checkpoints run (observable by tests and benchmarks)
+        self.restart_frames = RESTART_BYTES // 4096  # set for the file's pages once open
         self._wake = threading.Event()
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="cscore-log-checkpoint", daemon=True)
@@ -45,6 +54,7 @@ class Checkpointer:
         except sqlite3.Error:
             return  # no checkpoints: the WAL grows until the store closes (it checkpoints)
         try:
+            self.restart_frames = RESTART_BYTES // _page_size(connection)
             while True:
                 self._wake.wait()
                 self._wake.clear()
@@ -54,7 +64,7 @@ class Checkpointer:
                     _busy, frames, _copied = connection.execute(
                         "PRAGMA wal_checkpoint(PASSIVE)"
                     ).fetchone()
-                    if frames > RESTART_FRAMES:
+                    if frames > self.restart_frames:
                         connection.execute("PRAGMA wal_checkpoint(RESTART)")
                     self.done += 1
                 except sqlite3.Error:

@@ -27,29 +27,29 @@ MAX_BATCH = 1024  # decisions per transaction: bounds the time one commit holds 
 
 
 class Ticket:
-    """One queued decision: :meth:`wait` returns its id once it is committed."""
+    """One queued decision: :meth:`wait` returns its id once it is committed.
 
-    __slots__ = ("_done", "_group", "error", "id", "item")
+    ``done`` is a plain flag, not an Event: nobody sleeps on a ticket. A caller waits
+    for the leader lock (:meth:`GroupCommit.commit_until`), which the leader releases
+    after it has resolved every ticket of its batch."""
+
+    __slots__ = ("_group", "done", "error", "id", "item")
 
     def __init__(self, item: Any, group: GroupCommit) -> None:
         self.item = item
         self.id: int | None = None
         self.error: BaseException | None = None
-        self._done = threading.Event()
+        self.done = False
         self._group = group
 
     def resolve(self, decision_id: int | None, error: BaseException | None) -> None:
         self.id, self.error = decision_id, error
         self.item = None  # the row is written: do not keep it alive
-        self._done.set()
-
-    @property
-    def done(self) -> bool:
-        return self._done.is_set()
+        self.done = True
 
     def wait(self) -> int:
         """Commit (as the leader) or wait for the commit that takes this decision."""
-        if not self._done.is_set():
+        if not self.done:
             self._group.commit_until(self)
         if self.error is not None:
             raise self.error
@@ -99,10 +99,14 @@ class GroupCommit:
 
     def _drain(self) -> None:
         """Commit everything queued, MAX_BATCH at a time (the leader lock is held)."""
-        while self._queue:
+        queue = self._queue
+        while queue:
+            if len(queue) == 1:  # a lone caller: the common case
+                self._commit([queue.popleft()])
+                continue
             batch: list[Ticket] = []
-            while self._queue and len(batch) < MAX_BATCH:
-                batch.append(self._queue.popleft())
+            while queue and len(batch) < MAX_BATCH:
+                batch.append(queue.popleft())
             self._commit(batch)
 
     def _commit(self, batch: list[Ticket]) -> None:

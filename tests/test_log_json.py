@@ -1,0 +1,198 @@
+"""The decision log's row, serialised once without the trace's objects, is the same text
+pydantic writes through them; the case is written as received; the columns cut from it
+are pieces of that text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import pickle
+import sqlite3
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cscore.jsonvalues import as_received
+from cscore.kernel import Kernel
+from cscore.models.decision import Decision
+from cscore.rulebook.cases import find_case_files, load_cases
+from cscore.store import DecisionStore
+from cscore.store.logrow import _by_pydantic, log_columns
+from cscore.store.store import PAGE_SIZE, _dumps, case_json
+from cscore.trace import _json_ready
+
+from .conftest import return_case
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import workload  # noqa: E402
+
+NOW = dt.datetime(2026, 5, 6, 10, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
+
+def _every_case() -> list[dict[str, Any]]:
+    """The benchmark's return workload, every industry's rule cases, the public cases."""
+    cases = workload.generate(400)
+    for file in find_case_files([ROOT / "rules"]):
+        if file.parent.name != "common":
+            cases.extend(case.envelope() for case in load_cases(file))
+    public = json.loads((ROOT / "tests" / "data" / "cases_public.json").read_text("utf-8"))
+    for case in public:
+        envelope = {k: v for k, v in case.items() if k in ("id", "industry", "facts")}
+        if "kind" in case:
+            envelope["kinds"] = [case["kind"]]
+        cases.append(envelope)
+    return cases
+
+
+@pytest.fixture(scope="module")
+def fixed() -> Any:
+    with Kernel(clock=lambda: NOW) as kernel:
+        yield kernel
+
+
+def _through_the_model(decision: Decision) -> Decision:
+    """The same decision with no log recipe: its trace is built as objects and dumped."""
+    return decision.model_copy()
+
+
+def test_log_json_is_the_text_pydantic_writes_on_every_case(fixed: Kernel) -> None:
+    """Decided twice, once written from the trace's plain dicts and once by pydantic
+    from its TraceEntry objects: the same bytes, in every column, on every case."""
+    compared = direct = 0
+    for case in _every_case():
+        try:
+            first, second = fixed.evaluate(case), fixed.evaluate(case)
+        except Exception:  # a rule case that expects an error: nothing is logged
+            continue
+        direct += first.log_trace() is not None  # not: invalid input, masked facts
+        assert log_columns(first) == _by_pydantic(_through_the_model(second)), case["id"]
+        compared += 1
+    assert compared > 600
+    assert direct > 0.8 * compared
+
+
+def test_the_columns_are_pieces_of_the_decision_json(tmp_path: Path) -> None:
+    """kinds, outcomes and warnings are what SQLite would cut from decision_json."""
+    with Kernel(db=tmp_path / "log.db") as kernel:
+        kernel.evaluate(return_case())
+        kernel.evaluate({**return_case(), "id": "W", "extra": 1})
+    conn = sqlite3.connect(tmp_path / "log.db")
+    rows = conn.execute(
+        "SELECT kinds, outcomes, warnings, (SELECT json_group_array(key) FROM"
+        " json_each(decision_json, '$.outcomes')), json_extract(decision_json, '$.outcomes'),"
+        " json_extract(decision_json, '$.warnings') FROM decisions"
+    ).fetchall()
+    assert len(rows) == 2
+    for kinds, outcomes, warnings, *cut in rows:
+        assert [json.loads(kinds), json.loads(outcomes), json.loads(warnings)] == [
+            json.loads(text) for text in cut
+        ]
+    assert "case keys ignored: extra" in json.loads(rows[1][2])
+
+
+def test_a_decision_without_the_recipe_is_written_by_pydantic(fixed: Kernel) -> None:
+    """A copy with another trace, a pickled decision, an invalid one: no recipe, so the
+    log writes what the object holds."""
+    decision = fixed.evaluate(return_case())
+    emptied = decision.model_copy(update={"trace": []})
+    assert emptied.log_trace() is None
+    assert json.loads(log_columns(emptied)[0])["trace"] == []
+    assert pickle.loads(pickle.dumps(fixed.evaluate(return_case()))).log_trace() is None
+    invalid = fixed.evaluate(return_case(delivered_date="not a date"))
+    assert invalid.log_trace() is None
+    assert json.loads(log_columns(invalid)[0]) == invalid.to_log_dict()
+
+
+def test_a_nan_is_written_as_pydantic_writes_it(fixed: Kernel) -> None:
+    decision = fixed.evaluate(return_case())
+    base = decision.log_trace()
+    assert base is not None
+    odd = [{**base[0], "set": {"rate": math.nan}}, *base[1:]]
+    text = log_columns(_with_log_trace(decision, odd))[0]
+    assert json.loads(text)["trace"][0]["set"] == {"rate": None}
+
+
+def _with_log_trace(decision: Decision, trace: list[dict[str, Any]]) -> Decision:
+    return Decision.build(
+        case_id=decision.case_id,
+        industry=decision.industry,
+        outcomes=decision.outcomes,
+        trace=list(decision.trace),
+        warnings=decision.warnings,
+        rules_version=decision.rules_version,
+        log_trace=lambda: trace,
+    )
+
+
+def test_only_values_already_json_ready_are_left_as_computed() -> None:
+    """A date and plain scalars stay (the encoder writes a date as ISO text); money is
+    rounded; a timestamp is put in China time; a list or a set goes through to_json."""
+    plain = {"d": dt.date(2026, 5, 1), "s": "x", "n": 1, "f": 0.125, "b": True, "z": None}
+    assert _json_ready(plain, frozenset({"other"})) is plain
+    assert _json_ready({"refund": 2.675}, frozenset({"refund"})) == {"refund": 2.68}
+    utc = dt.datetime(2026, 5, 1, 0, 0, tzinfo=dt.UTC)
+    assert _json_ready({"at": utc}, frozenset()) == {"at": "2026-05-01T08:00:00+08:00"}
+    assert _json_ready({"ids": ("a", dt.date(2026, 1, 2))}, frozenset()) == {
+        "ids": ["a", "2026-01-02"]
+    }
+
+
+@pytest.mark.parametrize(
+    "facts",
+    [
+        {"delivered_date": "2026-03-02", "amount": 12.5, "items": [{"sku": "A", "qty": 2}]},
+        {"on": dt.date(2026, 3, 2), "at": dt.datetime(2026, 3, 2, 9, 30), "n": Decimal("1.50")},
+        {"pair": (1, 2), "tags": {"b", "a"} - {"b"}, "nested": {"when": [dt.date(2025, 1, 1)]}},
+        {"inf": math.inf, "text": '退货\n"引号"', "none": None, 3: "int key"},
+    ],
+)
+def test_the_case_is_written_as_received(facts: dict[str, Any]) -> None:
+    """One pass of the C encoder gives what as_received and then JSON gave."""
+    case = {"id": "C", "industry": "ecommerce", "kinds": None, "facts": facts}
+    assert case_json(case) == _dumps(as_received(case))
+
+
+def test_a_case_with_a_key_json_refuses_takes_the_long_way() -> None:
+    case = {"facts": {dt.date(2026, 1, 1): "a date as a key"}}
+    assert json.loads(case_json(case)) == {"facts": {"2026-01-01": "a date as a key"}}
+
+
+def test_a_new_log_has_small_pages_an_old_one_keeps_its_own(tmp_path: Path) -> None:
+    """And the WAL restarts at the same size in bytes (40 MiB), whatever its pages."""
+    store = DecisionStore(tmp_path / "new.db")
+    assert store.db.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE == 2048
+    assert store._checkpointer is not None
+    _checkpoint_once(store)
+    assert store._checkpointer.restart_frames == 20_000
+    store.close()
+    old = sqlite3.connect(tmp_path / "old.db")
+    old.execute("PRAGMA page_size=4096")
+    old.execute("CREATE TABLE unrelated (x)")
+    old.commit()
+    old.close()
+    store = DecisionStore(tmp_path / "old.db")
+    assert store.db.execute("PRAGMA page_size").fetchone()[0] == 4096
+    assert "decisions" in store.db.table_names()
+    _checkpoint_once(store)
+    assert store._checkpointer is not None and store._checkpointer.restart_frames == 10_000
+    store.close()
+
+
+def _checkpoint_once(store: DecisionStore) -> None:
+    checkpointer = store._checkpointer
+    assert checkpointer is not None
+    checkpointer.every = 1
+    with Kernel() as kernel:
+        decision = kernel.evaluate(return_case())
+    store.record({"id": "P"}, decision, plugin_versions={}, duration_ms=1, as_of=None)
+    deadline = time.monotonic() + 10
+    while checkpointer.done == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert checkpointer.done >= 1
