@@ -476,12 +476,17 @@ class Kernel:
         host_calendar: HostCalendar | None,
     ) -> Asked | None:
         """Facts missing by consequence (cscore.rulebook.consequence). Probes run with a
-        calendar of their own: their dates must not add warnings to the decision."""
+        calendar of their own: their dates must not add warnings to the decision (made
+        when the first probe runs: most cases run none)."""
         ruleset = evaluation.ruleset
-        probe_ctx = EvalContext(calendar=WorkCalendar(host_calendar, self.calendar_data))
+        probe_ctx: list[EvalContext] = []
 
         def rerun(probe: Mapping[str, Any]) -> dict[str, Any]:
-            again = self._run(industry.key, kind, probe, probe_ctx).result()
+            if not probe_ctx:
+                probe_ctx.append(
+                    EvalContext(calendar=WorkCalendar(host_calendar, self.calendar_data))
+                )
+            again = self._run(industry.key, kind, probe, probe_ctx[0]).result()
             return to_json_dict(again.outcome, ruleset.money)
 
         return ask_by_consequence(

@@ -223,15 +223,17 @@ class _Session:
         self._sid_json = f'"sid":{_encode(sid)}'
 
     def run(self, first_facts: list[Fact], on_action: OnAction) -> int:
-        self.actions = 0
+        self.actions = actions = 0
         self.reusable = False
+        budget, handle, complete = self.budget, self.handle, _core.complete_and_start_action
         try:
             message = self._assert(first_facts)
             while message is not None:
-                self.actions += 1
-                if self.actions > self.budget:
+                actions += 1
+                self.actions = actions
+                if actions > budget:
                     raise EngineError(
-                        f"ruleset {self.ruleset}: more than {self.budget} rule actions in one "
+                        f"ruleset {self.ruleset}: more than {budget} rule actions in one "
                         "evaluation; a rule keeps re-triggering itself"
                     )
                 rule = message[2 : message.index('"', 2)]  # '{"r12":{"m":{...}}}' → r12
@@ -240,7 +242,7 @@ class _Session:
                     for fact in follow_up:
                         _check(fact)
                         self._assert_one(fact)
-                message = _core.complete_and_start_action(self.handle, self.state)
+                message = complete(handle, self.state)
                 self.in_flight = message is not None
         except BaseException:
             self._delete()

@@ -54,17 +54,21 @@ def _encode_exact(value: Any) -> str:
 
 
 def _piece(name: str, value: Any) -> str:
-    """``"name":value`` as JSON; the commonest values without the general encoder."""
+    """``"name":value`` as JSON; the commonest values without the general encoder.
+
+    Short texts and whole numbers repeat from case to case (a request type, a
+    category, a province; a day number): their pieces are kept, up to a bound. Each
+    type has its own table, so ``True`` never finds the piece of ``1``."""
     kind = type(value)
-    if kind is str and len(value) <= MAX_KEPT_TEXT_CHARS:
-        # Short texts repeat from case to case (a request type, a category, a province):
-        # their pieces are kept, up to a bound.
+    table = _TEXTS if kind is str else _WHOLES if kind is int else None
+    if table is not None and (kind is int or len(value) <= MAX_KEPT_TEXT_CHARS):
         key = (name, value)
-        found = _TEXTS.get(key)
+        found = table.get(key)
         if found is None:
-            if len(_TEXTS) >= MAX_KEPT_TEXTS:
-                _TEXTS.clear()
-            found = _TEXTS[key] = _label(name) + encode_basestring(value)
+            if len(table) >= MAX_KEPT_PIECES:
+                table.clear()
+            text = encode_basestring(value) if kind is str else int.__repr__(value)
+            found = table[key] = _label(name) + text
         return found
     if kind is str:
         text = encode_basestring(value)
@@ -89,9 +93,10 @@ def _label(name: str) -> str:
 
 
 _LABELS: dict[str, str] = {}  # field name -> its JSON key and colon (names are few)
-MAX_KEPT_TEXTS = 4096
+MAX_KEPT_PIECES = 4096  # per table
 MAX_KEPT_TEXT_CHARS = 64
 _TEXTS: dict[tuple[str, str], str] = {}  # (field name, text) -> its piece
+_WHOLES: dict[tuple[str, int], str] = {}  # (field name, integer) -> its piece
 
 
 # Values the engine takes as they are (check_fact has nothing to refuse in them).

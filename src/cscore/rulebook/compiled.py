@@ -91,6 +91,14 @@ class CompiledRuleset:
                 for name in rule.shown
             )
         self.chunk_fields = {tag: tuple(sorted(names)) for tag, names in read.items()}
+        # Per layer, the tag and fields of each of its facts (one per chunk).
+        self.layer_tags = [
+            tuple(
+                (chunk_tag(layer, chunk), self.chunk_fields.get(chunk_tag(layer, chunk), ()))
+                for chunk in range(count)
+            )
+            for layer, count in enumerate(self.chunks)
+        ]
         # What settling needs of each key rules set, looked up once here: (hit
         # policy, default, engine name or None, row group or None), and its layer.
         self.settles_in = {key: layer for layer, keys in self.settle.items() for key in keys}

@@ -409,9 +409,11 @@ def ask_by_consequence(
     absent = candidates(reach, facts, host)
     if not absent:
         return None
-    interp = Interpreter(functions, ctx)
     known: Known = {}
     relevant = [name for name in absent if could_matter(reach, name, values, ctx, known)]
+    if not relevant:
+        return None  # most cases: nothing they lack could change the outcome
+    interp = Interpreter(functions, ctx)
     asked = Asked([])
     asked.missing.extend(relevant[MAX_FACTS:])  # never guessed: asked, without probing
     for name in relevant[:MAX_FACTS]:

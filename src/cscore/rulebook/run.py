@@ -102,18 +102,15 @@ class Evaluation:
         return self.layer_facts(0)
 
     def layer_facts(self, layer: int) -> list[Fact]:
-        fields = self.ruleset.chunk_fields
-        facts: list[Fact] = []
-        for chunk in range(self.ruleset.chunks[layer]):
-            tag = f"L{layer}.{chunk}"
-            facts.append(LayerFact(self.shared, tag, fields.get(tag, ())))
-        return facts
+        shared = self.shared
+        return [LayerFact(shared, tag, names) for tag, names in self.ruleset.layer_tags[layer]]
 
     def on_action(self, name: str) -> list[Fact] | None:
-        if name[0] == "s":
-            return self.settle_layer(int(name[1:]))
-        self.fire(self.ruleset.by_engine_name[name])
-        return None
+        rule = self.ruleset.by_engine_name.get(name)
+        if rule is not None:
+            self.fire(rule)
+            return None
+        return self.settle_layer(int(name[1:]))  # "s3": layer 3 is complete
 
     # firing and settling -------------------------------------------------------
 
