@@ -12,27 +12,29 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from cscore.jsonvalues import to_json_dict
 from cscore.models.decision import TraceEntry
 
-# rule, name, kind, ruleset, source, set values, matched values (both as computed, not
-# yet JSON-ready), overridden, overrides, message, key, the rule set's money keys
-_Fired = tuple[
-    str,
-    str,
-    str,
-    str,
-    str,
-    dict[str, Any],
-    dict[str, Any],
-    list[str],
-    dict[str, str],
-    str | None,
-    str,
-    frozenset[str],
-]
+
+class _Fired(NamedTuple):
+    """One trace entry's parts; the values as computed, not yet JSON-ready."""
+
+    rule: str
+    name: str
+    kind: str
+    ruleset: str
+    source: str
+    values: dict[str, Any]
+    matched: dict[str, Any]
+    overridden: list[str]
+    overrides: dict[str, str]
+    message: str | None
+    key: str
+    money: frozenset[str]  # the rule set's money keys
+
+
 # Values the log's encoder writes as to_json_dict would make them: everything else (a
 # timestamp to put in +08:00, a list, a nested object, money to round) goes through it.
 _PLAIN = frozenset({str, int, float, bool, type(None), dt.date})
@@ -46,7 +48,7 @@ def _fired(results: list[tuple[str, Any, Any]]) -> Iterator[_Fired]:
         money = ruleset.money
         for firing in result.firings:
             rule = firing.rule
-            yield (
+            yield _Fired(
                 rule.id,
                 rule.name,
                 kind,
@@ -65,7 +67,7 @@ def _fired(results: list[tuple[str, Any, Any]]) -> Iterator[_Fired]:
                     continue
                 cited.add(rule_id)
                 source = f"calendar: {function}() used by {rule.id}"
-                yield (
+                yield _Fired(
                     rule_id,
                     name,
                     kind,
@@ -85,32 +87,19 @@ def trace_entries(results: list[tuple[str, Any, Any]]) -> list[TraceEntry]:
     """The trace entries of every kind's fired rules (built when first read)."""
     return [
         TraceEntry.build(
-            rule=rule,
-            name=name,
-            kind=kind,
-            ruleset=ruleset,
-            source=source,
-            set_values=to_json_dict(values, money),
-            matched=to_json_dict(matched, money),
-            overridden=overridden,
-            overrides=overrides,
-            message=message,
-            key=key,
+            rule=fired.rule,
+            name=fired.name,
+            kind=fired.kind,
+            ruleset=fired.ruleset,
+            source=fired.source,
+            set_values=to_json_dict(fired.values, fired.money),
+            matched=to_json_dict(fired.matched, fired.money),
+            overridden=fired.overridden,
+            overrides=fired.overrides,
+            message=fired.message,
+            key=fired.key,
         )
-        for (
-            rule,
-            name,
-            kind,
-            ruleset,
-            source,
-            values,
-            matched,
-            overridden,
-            overrides,
-            message,
-            key,
-            money,
-        ) in _fired(results)
+        for fired in _fired(results)
     ]
 
 
@@ -120,36 +109,23 @@ def trace_for_log(results: list[tuple[str, Any, Any]]) -> list[dict[str, Any]]:
     (plain scalars, dates, no money) are left as they are: the log's encoder writes a
     date as ISO text too, in Rust."""
     entries = []
-    for (
-        rule,
-        name,
-        kind,
-        ruleset,
-        source,
-        values,
-        matched,
-        overridden,
-        overrides,
-        message,
-        key,
-        money,
-    ) in _fired(results):
+    for fired in _fired(results):
         entry = {
-            "rule": rule,
-            "name": name,
-            "kind": kind,
-            "ruleset": ruleset,
-            "source": source,
-            "set": _json_ready(values, money),
-            "matched": _json_ready(matched, money),
+            "rule": fired.rule,
+            "name": fired.name,
+            "kind": fired.kind,
+            "ruleset": fired.ruleset,
+            "source": fired.source,
+            "set": _json_ready(fired.values, fired.money),
+            "matched": _json_ready(fired.matched, fired.money),
         }
-        if overridden:
-            entry["overridden"] = overridden
-        if overrides:
-            entry["overrides"] = overrides
-        if message is not None:
-            entry["message"] = message
-        entry["key"] = key
+        if fired.overridden:
+            entry["overridden"] = fired.overridden
+        if fired.overrides:
+            entry["overrides"] = fired.overrides
+        if fired.message is not None:
+            entry["message"] = fired.message
+        entry["key"] = fired.key
         entries.append(entry)
     return entries
 

@@ -156,7 +156,30 @@ def check_fact(fact: Mapping[str, Any], path: str = "") -> None:
             raise EngineError(f"fact field '{path}{key}' is a {kind.__name__}, not JSON")
 
 
-class DurableRuleset:
+class _Closable:
+    """Closing a rule set in the C core: once, under its lock (so no evaluation is in
+    flight), every C ruleset it holds."""
+
+    name: str
+    _lock: threading.Lock
+    _closed: bool
+
+    def _c_handles(self) -> list[int]:
+        raise NotImplementedError
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            _delete_rulesets(self.name, self._c_handles())
+
+
+class DurableRuleset(_Closable):
     """One compiled ruleset in the C core, evaluated one session at a time."""
 
     def __init__(self, name: str, handle: int, action_budget: int) -> None:
@@ -186,19 +209,21 @@ class DurableRuleset:
                 self._kept = session
             return actions
 
-    @property
-    def closed(self) -> bool:
-        return self._closed
+    def _c_handles(self) -> list[int]:
+        return [self._handle]
 
-    def close(self) -> None:
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            try:
-                _core.delete_ruleset(self._handle)
-            except _core.error as exc:  # already gone: nothing left to free
-                raise EngineError(f"ruleset {self.name}: {describe(exc)}") from None
+
+def _delete_rulesets(name: str, handles: list[int]) -> None:
+    """Delete every C ruleset of one rule set (one of them already gone: nothing left
+    to free there), then say which failed."""
+    failed = None
+    for handle in handles:
+        try:
+            _core.delete_ruleset(handle)
+        except _core.error as exc:
+            failed = exc
+    if failed is not None:
+        raise EngineError(f"ruleset {name}: {describe(failed)}") from None
 
 
 class _Session:
@@ -360,7 +385,7 @@ def _priority(rule: Any) -> tuple[bool, int]:
     return (pri < 0, pri)
 
 
-class SplitRuleset:
+class SplitRuleset(_Closable):
     """A definition too large for one C ruleset, as several driven as one evaluation.
 
     Each part's session gets the facts of the tags its rules test. The parts' pending
@@ -459,23 +484,8 @@ class SplitRuleset:
                 fed.add(index)
         return fed
 
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
-    def close(self) -> None:
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            failed = None
-            for handle in self._handles:
-                try:
-                    _core.delete_ruleset(handle)
-                except _core.error as exc:
-                    failed = exc
-            if failed is not None:
-                raise EngineError(f"ruleset {self.name}: {describe(failed)}") from None
+    def _c_handles(self) -> list[int]:
+        return list(self._handles)
 
 
 class DurableEngine:
