@@ -114,69 +114,53 @@ FUNCTIONS = [
 # Calendar months (proration by calendar days, billing months as "YYYY-MM" texts). Pure:
 # they need no working-day calendar, so a call on constants folds when the file loads.
 MONTH_FUNCTIONS = [
-    FunctionSpec(
+    FunctionSpec.pure(
         "add_months",
-        lambda ctx, d, n: months.add_months(d, n),
+        months.add_months,
         (DATE, INTEGER),
         DATE,
         "same day N months later; a day the month lacks becomes its last day (31 Jan → 28/29 Feb)",
-        constant=True,
     ),
-    FunctionSpec(
+    FunctionSpec.pure(
         "days_in_month",
-        lambda ctx, d: months.days_in_month(d),
+        months.days_in_month,
         (DATE,),
         INTEGER,
         "days in the month of the date (28–31)",
-        constant=True,
     ),
-    FunctionSpec(
-        "month_start",
-        lambda ctx, d: months.month_start(d),
-        (DATE,),
-        DATE,
-        "the first day of the date's month",
-        constant=True,
+    FunctionSpec.pure(
+        "month_start", months.month_start, (DATE,), DATE, "the first day of the date's month"
     ),
-    FunctionSpec(
-        "month_end",
-        lambda ctx, d: months.month_end(d),
-        (DATE,),
-        DATE,
-        "the last day of the date's month",
-        constant=True,
+    FunctionSpec.pure(
+        "month_end", months.month_end, (DATE,), DATE, "the last day of the date's month"
     ),
-    FunctionSpec(
+    FunctionSpec.pure(
         "months_between",
-        lambda ctx, a, b: months.months_between(a, b),
+        months.months_between,
         (DATE, DATE),
         INTEGER,
         "calendar months from the first date's month to the second's (days ignored)",
-        constant=True,
     ),
-    FunctionSpec(
+    FunctionSpec.pure(
         "month_of",
-        lambda ctx, text: months.month_of(text),
+        months.month_of,
         (STRING,),
         DATE,
         'the first day of a "YYYY-MM" month: month_of("2026-04") = 2026-04-01',
-        constant=True,
     ),
-    FunctionSpec(
+    FunctionSpec.pure(
         "earliest_month",
-        lambda ctx, items: months.earliest_month(items),
+        months.earliest_month,
         (ANY_LIST,),
         DATE,
         'the first day of the earliest month of a list of "YYYY-MM" texts',
-        constant=True,
     ),
-    FunctionSpec(
+    FunctionSpec.pure(
         "latest_month",
-        lambda ctx, items: months.latest_month(items),
+        months.latest_month,
         (ANY_LIST,),
         DATE,
         'the first day of the latest month of a list of "YYYY-MM" texts',
-        constant=True,
     ),
 ]
 

@@ -66,50 +66,37 @@ def _seconds(factor: int) -> Callable[[EvalContext, float], dt.timedelta]:
     return lambda ctx, amount: dt.timedelta(seconds=amount * factor)
 
 
+def _of_all(pick: Callable[[tuple[Any, ...]], Any]) -> Callable[..., Any]:
+    """min/max over the arguments (a rule writes ``min(a, b, c)``)."""
+    return lambda *values: pick(values)
+
+
 def _first(ctx: EvalContext, value: Any, fallback: Any) -> Any:
     return value  # the interpreter evaluates default() lazily; this is never reached
 
 
 FUNCTIONS = [
-    FunctionSpec(
-        "min",
-        lambda ctx, *v: min(v),
-        (ANY,),
-        _same_ordered,
-        "smallest value",
-        variadic=True,
-        constant=True,
-    ),
-    FunctionSpec(
-        "max",
-        lambda ctx, *v: max(v),
-        (ANY,),
-        _same_ordered,
-        "largest value",
-        variadic=True,
-        constant=True,
-    ),
+    FunctionSpec.pure("min", _of_all(min), (ANY,), _same_ordered, "smallest value", variadic=True),
+    FunctionSpec.pure("max", _of_all(max), (ANY,), _same_ordered, "largest value", variadic=True),
     # earliest()/latest() are min()/max() for moments, named as business staff say them
     # ("the earlier of the two dates"). A missing argument makes the result missing, as
     # everywhere in the language (the rule then asks for that fact): "the earlier of a
     # date and an unknown date" is unknown. Use default() to skip an absent date.
-    FunctionSpec(
+    FunctionSpec.pure(
         "earliest",
-        lambda ctx, *v: min(v),
+        _of_all(min),
         (ANY,),
         _same_moment_kind,
         "the earliest of some dates (or of some timestamps)",
         variadic=True,
-        constant=True,
     ),
-    FunctionSpec(
+    FunctionSpec.pure(
         "latest",
-        lambda ctx, *v: max(v),
+        _of_all(max),
         (ANY,),
         _same_moment_kind,
         "the latest of some dates (or of some timestamps)",
         variadic=True,
-        constant=True,
     ),
     FunctionSpec(
         "round",
@@ -120,9 +107,7 @@ FUNCTIONS = [
         optional=1,
         constant=True,
     ),
-    FunctionSpec(
-        "abs", lambda ctx, v: abs(v), (NUMBER,), lambda a: a[0], "absolute value", constant=True
-    ),
+    FunctionSpec.pure("abs", abs, (NUMBER,), lambda a: a[0], "absolute value"),
     FunctionSpec(
         "default", _first, (ANY, ANY), _unified, "the value, or the fallback when it is missing"
     ),

@@ -65,6 +65,22 @@ class FunctionSpec:
     rule: str = ""
     rule_name: str = ""
 
+    @classmethod
+    def pure(
+        cls,
+        name: str,
+        function: Callable[..., Any],
+        params: tuple[Type, ...],
+        returns: Type | Typer,
+        doc: str = "",
+        **options: Any,
+    ) -> FunctionSpec:
+        """A function of its arguments alone (no calendar, no context): ``constant``,
+        so a call on constants folds when the file loads; ``function(*args)``."""
+        return cls(
+            name, lambda ctx, *args: function(*args), params, returns, doc, constant=True, **options
+        )
+
     def result_type(self, args: Sequence[Type]) -> Type:
         """Check the argument types and return the result type (ArgumentTypeError if wrong)."""
         required = len(self.params) - self.optional
