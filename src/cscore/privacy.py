@@ -16,8 +16,6 @@ reaches a message some other way (an invalid fact echoed back) is masked as well
 from __future__ import annotations
 
 import functools
-import types
-import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +23,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from cscore.models.markers import field_marker
+from cscore.models.markers import field_marker, nested_model
 
 KINDS = ("name", "phone", "id_number", "address", "text")
 
@@ -108,18 +106,8 @@ def personal_fields(model: type[BaseModel]) -> dict[str, Any]:
 
 def _group(annotation: Any) -> type[BaseModel] | None:
     """The model a field holds (alone, optional, or as list items), if any."""
-    origin = typing.get_origin(annotation)
-    if origin is typing.Annotated:
-        return _group(typing.get_args(annotation)[0])
-    if origin in (typing.Union, types.UnionType, list, tuple):
-        for arg in typing.get_args(annotation):
-            found = _group(arg)
-            if found is not None:
-                return found
-        return None
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    return None
+    found = nested_model(annotation)
+    return found[0] if found is not None else None
 
 
 class Masker:

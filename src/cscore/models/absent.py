@@ -16,15 +16,13 @@ hosts can read it.
 from __future__ import annotations
 
 import functools
-import types
-import typing
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from cscore.models.markers import field_marker
+from cscore.models.markers import field_marker, nested_model
 
 
 class _Nothing:
@@ -82,15 +80,6 @@ def host_facts(model: type[BaseModel], prefix: str = "") -> dict[str, Absent | N
 
 
 def _record(annotation: Any) -> type[BaseModel] | None:
-    origin = typing.get_origin(annotation)
-    if origin is typing.Annotated:
-        return _record(typing.get_args(annotation)[0])
-    if origin in (typing.Union, types.UnionType):
-        for arg in typing.get_args(annotation):
-            found = _record(arg)
-            if found is not None:
-                return found
-        return None
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    return None
+    """The record a field holds (alone or optional; a list's items are not facts)."""
+    found = nested_model(annotation)
+    return found[0] if found is not None and not found[1] else None

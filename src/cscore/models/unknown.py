@@ -9,7 +9,6 @@ typo like ``condition.tag_intact`` must not pass silently, and an extra ``note``
 from __future__ import annotations
 
 import functools
-import typing
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -17,7 +16,7 @@ from pydantic import BaseModel
 
 from cscore.boundary import MAX_SUGGESTIONS
 from cscore.errors import did_you_mean, escape_controls
-from cscore.models.schema import strip_optional
+from cscore.models.markers import nested_model
 
 # Suggestions cost a fuzzy search each (~1 ms): only the first few unknown keys are named
 # (with a suggestion), the rest counted, so a case with many stray keys stays cheap.
@@ -79,18 +78,6 @@ def _nested_fields(model: type[BaseModel]) -> dict[str, tuple[type[BaseModel], b
 
 @functools.cache
 def _field_model(model: type[BaseModel], name: str) -> tuple[type[BaseModel], bool] | None:
-    """_nested_model of a model's field, worked out once: this runs for every fact of
+    """nested_model of a model's field, worked out once: this runs for every fact of
     every case, and unwrapping an annotation is a dozen typing calls."""
-    return _nested_model(model.model_fields[name].annotation)
-
-
-def _nested_model(annotation: Any) -> tuple[type[BaseModel], bool] | None:
-    """The model of a nested fact (or of a list's items), unwrapping Optional/Annotated."""
-    annotation = strip_optional(annotation)
-    if typing.get_origin(annotation) in (list, tuple):
-        args = [a for a in typing.get_args(annotation) if a is not Ellipsis]
-        inner = _nested_model(args[0]) if args else None
-        return (inner[0], True) if inner is not None and not inner[1] else None
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation, False
-    return None
+    return nested_model(model.model_fields[name].annotation)
