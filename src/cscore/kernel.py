@@ -69,6 +69,7 @@ from cscore.rulebook.model import RuleFile
 from cscore.rulebook.run import Evaluation
 from cscore.rulebook.snapshot import RuleSnapshot, take_snapshot
 from cscore.store import DecisionStore
+from cscore.store.logrow import LogColumns
 from cscore.store.writer import Ticket
 from cscore.trace import entries_for_log, trace_entries, trace_for_log
 
@@ -669,9 +670,9 @@ class Kernel:
         decision: Decision,
         duration_ms: float,
         as_of: str,
-        decision_json: str | None = None,
+        columns: LogColumns | None = None,
     ) -> Ticket | None:
-        """Queue a decision for the log; ``decision_json``: its log JSON, when a pool
+        """Queue a decision for the log; ``columns``: its log columns, when a pool
         worker serialised it already."""
         assert self.store is not None
         try:
@@ -683,7 +684,7 @@ class Kernel:
                 as_of=as_of,
                 calendar_version=self.calendar_version,
                 rule_files=self._snapshot(decision.rules_version),
-                decision_json=decision_json,
+                columns=columns,
             )
         except StoreError as exc:
             self._log_failed(exc, decision)

@@ -47,6 +47,7 @@ from cscore.errors import CscoreError, EngineError, PluginError
 from cscore.models.case import Case
 from cscore.models.decision import Decision, TraceEntry
 from cscore.plugins import DEFAULT_PLUGINS, each_implementation
+from cscore.store.logrow import log_columns
 
 if TYPE_CHECKING:
     from cscore.kernel import Kernel, _Pending
@@ -378,7 +379,7 @@ class WorkerPool:
     ) -> None:
         """A worker's decision, queued for the log and the observers in case order."""
         kernel = self.kernel
-        _tag, head, as_of, duration_ms, envelope, decision_json, explained = result
+        _tag, head, as_of, duration_ms, envelope, columns, explained = result
         case_id, industry, outcomes, warnings, version = head
         served = kernel._rules_version(
             [kernel.library.get(industry, kind).compiled for kind in outcomes]
@@ -388,8 +389,8 @@ class WorkerPool:
             return
         again = _Again(kernel, case, as_of)
         trace: Callable[[], list[TraceEntry]] = again.trace
-        if decision_json is not None:
-            trace = _trace_reader(decision_json)
+        if columns is not None:
+            trace = _trace_reader(columns[0])
         decision = Decision.build(
             case_id=case_id,
             industry=industry,
@@ -402,9 +403,7 @@ class WorkerPool:
         )
         ticket = None
         if kernel.store is not None and envelope is not None:
-            ticket = kernel._submit_row(
-                envelope, decision, duration_ms, as_of.isoformat(), decision_json
-            )
+            ticket = kernel._submit_row(envelope, decision, duration_ms, as_of.isoformat(), columns)
         parsed = Case.parse(case) if observed else None
         pending.append((parsed, decision, ticket))
         answers.append(decision)
@@ -560,13 +559,14 @@ def _worker_kernel(config: dict[str, Any]) -> Kernel:
 
 def _decide_one(kernel: Kernel, case: Any, now: Any, log: bool, full: bool) -> tuple[Any, ...]:
     """One case's answer for the parent: the decision's parts, the logged case and the
-    decision's log JSON (``log``), its trace and explanation (``full``); or its error."""
+    decision's log columns (``log``; its JSON carries the trace), its trace and
+    explanation (``full``); or its error."""
     from cscore.kernel import CASE_ERRORS
 
     try:
         parsed, decision, started, as_of, masker = kernel._decision(case, now)
         envelope = kernel._envelope(parsed, decision, masker) if log else None
-        decision_json = decision.to_log_json() if log or full else None
+        columns = log_columns(decision) if log or full else None
         explanation = (decision.explanation,) if full else None  # (None,): it has none
         head = (
             decision.case_id,
@@ -576,7 +576,7 @@ def _decide_one(kernel: Kernel, case: Any, now: Any, log: bool, full: bool) -> t
             decision.rules_version,
         )
         took = (time.perf_counter() - started) * 1000
-        return ("d", head, as_of, took, envelope, decision_json, explanation)
+        return ("d", head, as_of, took, envelope, columns, explanation)
     except CASE_ERRORS as exc:
         return ("e", _error_state(exc))
     except Exception as exc:  # the parent raises it, as evaluate_many would here

@@ -33,10 +33,8 @@ def _encode(value: Any) -> str:
 LogColumns = tuple[str, str, str, str]
 
 
-def log_columns(decision: Decision, made: str | None = None) -> LogColumns:
-    """``made``: the decision's log JSON, when it was made already (a pool worker's)."""
-    if made is not None:
-        return _from_text(made)
+def log_columns(decision: Decision) -> LogColumns:
+    """The decision's log JSON and the columns cut from it, serialised once."""
     trace = decision.log_trace()
     if trace is not None:
         try:

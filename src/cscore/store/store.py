@@ -34,7 +34,7 @@ from cscore.jsonvalues import as_received
 from cscore.models.decision import Decision
 from cscore.rulebook.snapshot import RuleSnapshot
 from cscore.store.checkpoint import Checkpointer
-from cscore.store.logrow import log_columns
+from cscore.store.logrow import LogColumns, log_columns
 from cscore.store.migrations import core
 from cscore.store.writer import GroupCommit, Ticket
 
@@ -235,18 +235,18 @@ class DecisionStore:
         as_of: str | None,
         calendar_version: str | None = None,
         rule_files: RuleSnapshot | None = None,
-        decision_json: str | None = None,
+        columns: LogColumns | None = None,
     ) -> Ticket:
         """Queue one decision; ``ticket.wait()`` commits it (with whatever else is
         queued, in one transaction) and returns its id. A waiting store commits only
         when someone waits, flushes or closes; one that does not wait, on its thread.
-        ``decision_json``: the decision's :meth:`~Decision.to_log_json`, when it was
-        made already (by a pool worker, :mod:`cscore.pool`)."""
+        ``columns``: the decision's :func:`~cscore.store.logrow.log_columns`, when they
+        were made already (by a pool worker, :mod:`cscore.pool`)."""
         now = dt.datetime.now(CHINA_TZ).isoformat(timespec="seconds")
         if self._versions is None or self._versions[0] != plugin_versions:
             self._versions = (dict(plugin_versions), _dumps(plugin_versions))
         # the one serialisation (the explanation is left out)
-        decision_json, kinds, outcomes, warnings = log_columns(decision, decision_json)
+        decision_json, kinds, outcomes, warnings = columns or log_columns(decision)
         row = (
             decision.case_id,
             decision.industry,
