@@ -178,36 +178,33 @@ class Evaluation:
         for key in due:
             hit, default, engine_name, group = plan[key]
             candidates = all_candidates.get(key)
-            if candidates is None:
-                value = values[key] = default
-            else:
-                lost = beaten.get(group) if beaten else None
+            if candidates is not None and beaten:
+                lost = beaten.get(group)
                 if lost:
                     candidates = [c for c in candidates if c.rule.order not in lost]
                     if not candidates:  # every rule that set it lost its row to another
                         winners[key] = set()
-                        if default is NO_DEFAULT:
-                            continue
-                        value = values[key] = default
-                        if engine_name is not None and value is not None:
-                            shared.set(engine_name, to_engine(value))
-                        continue
-                if len(candidates) == 1 and hit != "collect":  # one rule decided
-                    only = candidates[0]
-                    value = only.value
-                    winners[key] = {only.rule.order}
-                    if type(value) is Unavailable:
-                        self.missing.append(value.fact)
-                        continue
-                else:
-                    settled = settle(key, hit, candidates)
-                    winners[key] = {rule.order for rule in settled.winners}
-                    needed = _unavailable(settled.value)
-                    if needed:
-                        self.missing.extend(needed)
-                        continue
-                    value = settled.value
+                        candidates = None
+            if candidates is None:  # no rule (left) set it: its default, if it has one
+                if default is NO_DEFAULT:
+                    continue
+                value = values[key] = default
+            elif len(candidates) == 1 and hit != "collect":  # one rule decided
+                only = candidates[0]
+                value = only.value
+                winners[key] = {only.rule.order}
+                if type(value) is Unavailable:
+                    self.missing.append(value.fact)
+                    continue
                 values[key] = value
+            else:
+                settled = settle(key, hit, candidates)
+                winners[key] = {rule.order for rule in settled.winners}
+                needed = _unavailable(settled.value)
+                if needed:
+                    self.missing.extend(needed)
+                    continue
+                value = values[key] = settled.value
             if engine_name is not None and value is not None:  # only what conditions read
                 shared.set(
                     engine_name, value if type(value) in SAME_IN_ENGINE else to_engine(value)
