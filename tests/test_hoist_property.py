@@ -86,7 +86,7 @@ def engine():
 
 def engine_fires(engine_ruleset: Any, compiled: CompiledRuleset, facts: dict[str, Any]) -> bool:
     evaluation = Evaluation(compiled, facts, EvalContext(calendar=WorkCalendar()))
-    engine_ruleset.run(evaluation.first_facts(), evaluation.on_action)
+    evaluation.run_in(engine_ruleset)
     return evaluation.result().outcome.get("hit") is True
 
 

@@ -212,6 +212,53 @@ def test_hook_create_engine():
     assert CountingEngine.loads >= 1
 
 
+def test_an_engine_without_encoded_facts_gets_plain_dicts():
+    """Only an engine that says it takes layer facts (``encoded_facts``) gets them; any
+    other gets every fact — the first and each layer's — as a plain dict holding the
+    fields its rules read, and decides the same."""
+    seen: list[type] = []
+    tags: list[str] = []
+
+    class PlainRuleset:
+        def __init__(self, inner):
+            self.name = inner.name
+            self.inner = inner
+
+        def run(self, first_facts, on_action):
+            def spying(name):
+                follow_up = on_action(name)
+                for fact in follow_up or ():
+                    seen.append(type(fact))
+                    tags.append(fact["t"])
+                return follow_up
+
+            for fact in first_facts:
+                seen.append(type(fact))
+                tags.append(fact["t"])
+            return self.inner.run(first_facts, spying)
+
+        def close(self):
+            self.inner.close()
+
+    class PlainEngine(DurableEngine):
+        name = "plain"
+
+        def load(self, name, definition, *, action_budget):
+            return PlainRuleset(super().load(name, definition, action_budget=action_budget))
+
+    class Provider:
+        @hookimpl
+        def create_engine(self):
+            return PlainEngine()
+
+    with Kernel() as reference:
+        expected = reference.evaluate(return_case()).outcomes
+    with Kernel(plugins=[Provider()]) as kernel:
+        assert kernel.evaluate(return_case()).outcomes == expected
+    assert seen and set(seen) == {dict}
+    assert tags[0] == "L0.0" and len(set(tags)) > 1  # the first fact and later layers'
+
+
 def test_hook_route_case():
     """A router plugin may send a case to another industry; an unknown answer is a CaseError."""
 

@@ -104,7 +104,7 @@ class EngineAlone:
         live = self.kernel.library.get("ecommerce", case["kind"])
         evaluation = Evaluation(live.compiled, facts, EvalContext(calendar=calendar))
         if live.compiled.rules:
-            live.engine.run(evaluation.first_facts(), evaluation.on_action)
+            evaluation.run_in(live.engine)
         return to_json_dict(evaluation.result().outcome, live.compiled.money)
 
     def close(self) -> None:

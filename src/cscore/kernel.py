@@ -530,7 +530,7 @@ class Kernel:
             if not live.compiled.rules:  # nothing to match: the outcome is the defaults
                 return evaluation
             try:
-                live.engine.run(evaluation.first_facts(), evaluation.on_action)
+                evaluation.run_in(live.engine)
             except RulesetClosed:  # swapped by a reload meanwhile: use the new version
                 continue
             return evaluation

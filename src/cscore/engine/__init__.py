@@ -10,10 +10,10 @@ provide another through the ``create_engine`` hook.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-Fact = dict[str, Any]
+Fact = Mapping[str, Any]  # a plain dict, or a LayerFact for an engine with encoded_facts
 
 # Fields the engine side writes on every fact for itself: the layer/chunk tag the kernel
 # adds (``t``), durable's session id (``sid``) and durable's fact identity (``id``). A
@@ -39,6 +39,11 @@ class RulesetClosed(RuntimeError):
 
 
 class EngineRuleset(Protocol):
+    """A loaded rule set. Facts reach it as plain dicts, unless it has a true
+    ``encoded_facts`` attribute: then a layer's facts are
+    :class:`cscore.engine.layerfact.LayerFact` objects, read-only mappings that also
+    give their JSON text (``json_with``) without a dict being built for each layer."""
+
     name: str
 
     def run(self, first_facts: list[Fact], on_action: OnAction) -> int:

@@ -101,7 +101,8 @@ def _check(fact: Fact) -> None:
     if type(fact) is not LayerFact:
         check_fact(fact)
         return
-    if len(fact) > MAX_FACT_FIELDS:
+    names = fact.names  # its fields are at most these (and the tag)
+    if (names is None or len(names) >= MAX_FACT_FIELDS) and len(fact) > MAX_FACT_FIELDS:
         raise EngineError(f"fact (root) has {len(fact)} fields; at most {MAX_FACT_FIELDS}")
     pending = fact.shared.take_unchecked()
     if pending:
@@ -181,6 +182,8 @@ class _Closable:
 
 class DurableRuleset(_Closable):
     """One compiled ruleset in the C core, evaluated one session at a time."""
+
+    encoded_facts = True  # takes LayerFact objects and asserts their JSON text
 
     def __init__(self, name: str, handle: int, action_budget: int) -> None:
         self.name = name
@@ -394,6 +397,8 @@ class SplitRuleset(_Closable):
     priority after every rule's, runs only once no part has a rule action left; the
     facts it returns are asserted into every part they concern before anything else
     starts. Sessions are kept per part and deleted per part as in one ruleset."""
+
+    encoded_facts = True  # as DurableRuleset
 
     def __init__(self, name: str, handles: list[int], parts: list[Part], budget: int) -> None:
         self.name = name

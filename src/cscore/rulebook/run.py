@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cscore.engine import Fact
-from cscore.engine.layerfact import LayerFact, SharedFields
+from cscore.engine import EngineRuleset, Fact
+from cscore.engine.layerfact import LayerFact, SharedFields, plain_facts
 from cscore.errors import RuleEvaluationError
 from cscore.language.compiler import SAME_IN_ENGINE, to_engine
 from cscore.language.functions import EvalContext
@@ -97,6 +97,17 @@ class Evaluation:
         self.due: dict[int, list[str]] = {}
 
     # the engine's side of the conversation -------------------------------------
+
+    def run_in(self, engine: EngineRuleset) -> int:
+        """Evaluate in ``engine``: its layer facts, then each rule that fires; how many
+        actions ran. An engine that does not take layer facts gets plain dicts."""
+        if getattr(engine, "encoded_facts", False):
+            return engine.run(self.first_facts(), self.on_action)
+
+        def on_action(name: str) -> list[Fact] | None:
+            return plain_facts(self.on_action(name))
+
+        return engine.run(plain_facts(self.first_facts()) or [], on_action)
 
     def first_facts(self) -> list[Fact]:
         return self.layer_facts(0)
