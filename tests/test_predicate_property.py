@@ -71,3 +71,30 @@ def test_if_then_else_reads_its_test_compiled(
     node, _type = check_value(parse(source), SCOPE)
     assert compile_value(node, FUNCTIONS)(facts, CTX) == expected
     assert INTERP.value(node, facts) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "facts", "expected"),
+    [
+        # two names: either one missing makes the comparison false, as in the engine
+        ("a > b", {"a": 2, "b": 1}, True),
+        ("a > b", {"a": 2}, False),
+        ("a > b", {"b": 1}, False),
+        ("a > b", {"a": 2, "b": None}, False),
+        ("a != b", {"a": 2}, True),
+        # a name against a constant (a list built once)
+        ("s in [x, y]", {"s": "y"}, True),
+        ("s in [x, y]", {"s": "z"}, False),
+        ("s in [x, y]", {}, False),
+        ("s not in [x, y]", {}, True),
+        ("a == 3", {"a": None}, False),
+        ("a is null", {"a": None}, True),
+        ("a is null", {"a": 0}, False),
+    ],
+)
+def test_comparisons_of_plain_names_read_missing_values_without_raising(
+    source: str, facts: dict[str, Any], expected: bool
+) -> None:
+    node = check_condition(parse(source), SCOPE)
+    assert compile_predicate(node, FUNCTIONS)(facts, CTX) is expected
+    assert INTERP.condition(node, facts) is expected
