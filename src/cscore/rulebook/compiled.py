@@ -117,10 +117,18 @@ class CompiledRuleset:
             layer: tuple(key for key in keys if self.keys[key].default is not NO_DEFAULT)
             for layer, keys in self.settle.items()
         }
-        # Layers settling a key of a row group (the others skip the row comparison).
-        self.grouped_layers = frozenset(
-            layer for layer, keys in self.settle.items() if any(k in self.groups for k in keys)
-        )
+        # Per layer settling a key of a row group, each such group once (in the order of
+        # its first key) with the hit policy of that key; the other layers skip the row
+        # comparison.
+        self.layer_groups: dict[int, tuple[tuple[frozenset[str], str], ...]] = {}
+        for layer, keys in self.settle.items():
+            firsts = {self.groups[k]: k for k in reversed(keys) if k in self.groups}
+            if firsts:
+                ordered = sorted(firsts.items(), key=lambda item: keys.index(item[1]))
+                self.layer_groups[layer] = tuple(
+                    (group, self.keys[key].hit) for group, key in ordered
+                )
+        self.grouped_layers = frozenset(self.layer_groups)
         self.reported = tuple(key for key, spec in self.keys.items() if spec.report)
         # What a decided outcome reports (the kernel's own fields are built apart).
         self.decided_outputs = tuple(

@@ -80,7 +80,6 @@ class Evaluation:
         # keys settled in earlier layers (no longer open to competition).
         self.lost: dict[frozenset[str] | None, set[int]] = {}
         self.settled: set[str] = set()
-        self.settling: set[frozenset[str]] = set()
         self.stopped = False
         self.values.update(ruleset.initial_values)  # defaults of values no rule sets
         # The engine fields, encoded once; each layer adds what it settled (layerfact).
@@ -170,10 +169,8 @@ class Evaluation:
         ruleset = self.ruleset
         beaten: dict[frozenset[str] | None, set[int]] = {}
         if layer in ruleset.grouped_layers:
-            keys = ruleset.settle.get(layer, ())
-            self.settling = set()
-            beaten = self.beaten_rows(keys)
-            self.settled.update(keys)
+            beaten = self.beaten_rows(ruleset.layer_groups[layer])
+            self.settled.update(ruleset.settle.get(layer, ()))
         elif ruleset.groups:
             self.settled.update(ruleset.settle.get(layer, ()))
         # Runs once per layer of every case: what each key needs is prepared per rule
@@ -227,18 +224,17 @@ class Evaluation:
             return self.layer_facts(layer + 1)
         return None
 
-    def beaten_rows(self, keys: tuple[str, ...]) -> dict[frozenset[str] | None, set[int]]:
+    def beaten_rows(
+        self, groups: tuple[tuple[frozenset[str], str], ...]
+    ) -> dict[frozenset[str] | None, set[int]]:
         """Rules that lost a key of a row group to another rule: they lose every key of
         that group (the winner's row is taken whole), also those settled in a later
         layer. Rules are taken in the order of their hit policy; each keeps its row
         unless a rule already kept set one of its open keys to another value (rules that
         agree do not beat each other). A rule of a later layer, which read the values
-        settled so far, competes for the keys still open."""
-        for key in keys:
-            group = self.ruleset.groups.get(key)
-            if group is None or group in self.settling:
-                continue
-            self.settling.add(group)
+        settled so far, competes for the keys still open. ``groups``: the row groups
+        this layer settles a key of, with the hit policy of the first such key."""
+        for group, hit in groups:
             lost = self.lost.setdefault(group, set())
             rows: dict[int, dict[str, Any]] = {}
             rules: dict[int, CompiledRule] = {}
@@ -252,7 +248,7 @@ class Evaluation:
                     rows.setdefault(candidate.rule.order, {})[member] = candidate.value
             if len(rules) < 2:
                 continue
-            if self.ruleset.keys[key].hit == "priority":
+            if hit == "priority":
                 ranked = sorted(rules.values(), key=lambda r: (-r.priority, r.order))
             else:
                 ranked = sorted(rules.values(), key=lambda r: r.order)
