@@ -256,9 +256,10 @@ class _Session:
         budget, handle, complete = self.budget, self.handle, _core.complete_and_start_action
         try:
             message = self._assert(first_facts)
+            # An action is in flight throughout the loop (in_flight, set by _assert): the
+            # count and the flag are written back once, not per action.
             while message is not None:
                 actions += 1
-                self.actions = actions
                 if actions > budget:
                     raise EngineError(
                         f"ruleset {self.ruleset}: more than {budget} rule actions in one "
@@ -271,10 +272,12 @@ class _Session:
                         _check(fact)
                         self._assert_one(fact)
                 message = complete(handle, self.state)
-                self.in_flight = message is not None
+            self.in_flight = False
         except BaseException:
+            self.actions = actions
             self._delete()
             raise
+        self.actions = actions
         self.reusable = self._clear()
         if not self.reusable:
             self._delete()

@@ -127,6 +127,7 @@ class Evaluation:
     def fire(self, rule: CompiledRule) -> None:
         computed: dict[str, Any] = {}
         candidates, values, ctx = self.candidates, self.values, self.ctx
+        settles_in, due = self.ruleset.settles_in, self.due
         for item in rule.sets:
             try:
                 value = item.evaluate(values, ctx)
@@ -152,7 +153,13 @@ class Evaluation:
             found = candidates.get(item.key)
             if found is None:
                 candidates[item.key] = [Candidate(rule, value)]
-                self._note_due(item.key)
+                # due in the layer that settles it (_note_due, written out: it runs for
+                # most values a rule sets)
+                pending = due.get(settles_in[item.key])
+                if pending is None:
+                    due[settles_in[item.key]] = [item.key]
+                else:
+                    pending.append(item.key)
             else:
                 found.append(Candidate(rule, value))
         self.firings.append(Firing(rule, computed))
