@@ -36,9 +36,12 @@ from typing import Any
 from cscore.errors import StoreError
 
 MAX_BATCH = 1024  # decisions per transaction: bounds the time one commit holds the lock
-# A journaled store: the writer gathers this long before it commits (a lone decision is
-# in SQLite within a few milliseconds; other processes see it then).
-DELAY = 0.005
+# A journaled store: the writer gathers this long before it commits (other processes
+# see a decision in SQLite within ~20 ms). Bigger batches cost the callers less: per
+# 2,000 evaluations, log ÷ no log was 0.54 at 2 ms, 0.57 at 5 ms, 0.58 at 20 ms, 0.59
+# at 50 ms on a loaded 2-core machine (the writer's SQLite work is ~20 µs a decision in
+# batches of 10, ~14 in batches of 100).
+DELAY = 0.02
 MAX_QUEUED = 4096  # decisions waiting before the caller commits them itself
 RETRY_FIRST, RETRY_LAST = 0.01, 1.0  # the writer's pauses after a failed commit (s)
 
