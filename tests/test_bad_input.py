@@ -371,15 +371,76 @@ def _counts(db: Path) -> tuple[int, int, int]:
         )
 
 
-def test_a_busy_log_warns_and_the_host_keeps_its_decision(tmp_path):
+def _logged(db: Path, count: int) -> int:
+    """The decisions in the log once the writer thread has ``count`` (or 10 s passed)."""
+    deadline = time.monotonic() + 10
+    while _counts(db)[1] < count and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return _counts(db)[1]
+
+
+def test_a_busy_log_delays_the_log_not_the_hosts_decision(tmp_path):
+    """Another writer holds the log's lock: evaluate returns its decision with no warning
+    (it is journaled: durable); evaluate_logged, which needs the id, warns within its
+    busy timeout; both decisions are in the log once the other writer lets go."""
     db = tmp_path / "log.db"
     with Kernel(db=db) as kernel:
+        kernel.evaluate(return_case())
+        assert kernel.store is not None
+        kernel.store.flush()  # in SQLite now (the writer would load it in milliseconds)
+        before = _counts(db)
+        other = _locked(db)
+        started = time.perf_counter()
+        decision = kernel.evaluate(return_case())
+        assert time.perf_counter() - started < 4.0
+        assert decision.outcomes["return"]["decision"] == "return"
+        assert "not logged" not in " ".join(decision.warnings)
+        assert "not yet in the decision log" not in " ".join(decision.warnings)
+        started = time.perf_counter()
+        logged, decision_id = kernel.evaluate_logged(return_case())
+        # A short busy timeout, not SQLite's 5 s: told apart with room for a busy machine.
+        assert time.perf_counter() - started < 4.0
+        assert decision_id is None
+        assert logged.outcomes["return"]["decision"] == "return"
+        assert any("not yet in the decision log" in w and "locked" in w for w in logged.warnings)
+        assert _counts(db) == before  # nothing half-written while the other holds the lock
+        other.rollback()
+        other.close()
+        assert _logged(db, before[1] + 2) == before[1] + 2  # the writer loaded both
+        assert _counts(db)[0] == before[0]  # the other's row rolled back, ours the same case
+        later, later_id = kernel.evaluate_logged(return_case())
+        assert "not yet in the decision log" not in " ".join(later.warnings)
+        assert later_id == before[1] + 3
+        assert _counts(db)[1] == before[1] + 3
+
+
+def test_a_busy_log_raises_when_configured_and_carries_the_decision(tmp_path):
+    db = tmp_path / "log.db"
+    with Kernel(db=db, on_log_failure="raise") as kernel:
+        kernel.evaluate(return_case())
+        assert kernel.store is not None
+        kernel.store.flush()
+        before = _counts(db)
+        other = _locked(db)
+        kernel.evaluate(return_case())  # journaled: durable, nothing to raise
+        with pytest.raises(StoreError, match="not yet in the decision log") as caught:
+            kernel.evaluate_logged(return_case())
+        assert _counts(db) == before
+        other.rollback()
+        other.close()
+    assert caught.value.decision.outcomes["return"]["decision"] == "return"
+    assert _counts(db)[1] == before[1] + 2  # both journaled decisions, once it was free
+
+
+def test_a_busy_log_without_a_journal_warns_and_logs_nothing(tmp_path):
+    """``log_journal=False``: each evaluation waits for its commit, as before the journal."""
+    db = tmp_path / "log.db"
+    with Kernel(db=db, log_journal=False) as kernel:
         kernel.evaluate(return_case())
         before = _counts(db)
         other = _locked(db)
         started = time.perf_counter()
         decision = kernel.evaluate(return_case())
-        # A short busy timeout, not SQLite's 5 s: told apart with room for a busy machine.
         assert time.perf_counter() - started < 4.0
         assert decision.outcomes["return"]["decision"] == "return"
         assert any("decision not logged" in w and "locked" in w for w in decision.warnings)
@@ -388,20 +449,6 @@ def test_a_busy_log_warns_and_the_host_keeps_its_decision(tmp_path):
         assert _counts(db) == before  # nothing half-written, the other's row rolled back
         assert "decision not logged" not in " ".join(kernel.evaluate(return_case()).warnings)
         assert _counts(db)[1] == before[1] + 1
-
-
-def test_a_busy_log_raises_when_configured_and_carries_the_decision(tmp_path):
-    db = tmp_path / "log.db"
-    with Kernel(db=db, on_log_failure="raise") as kernel:
-        kernel.evaluate(return_case())
-        before = _counts(db)
-        other = _locked(db)
-        with pytest.raises(StoreError, match="decision not logged") as caught:
-            kernel.evaluate(return_case())
-        other.rollback()
-        other.close()
-    assert caught.value.decision.outcomes["return"]["decision"] == "return"
-    assert _counts(db) == before
 
 
 def test_the_default_kernel_writes_no_file_in_the_working_folder(tmp_path, monkeypatch):

@@ -1,4 +1,4 @@
-"""The decision log's group commit: a decision reported as committed survives kill -9,
+"""The decision log's journal and group commit: a decision reported as logged survives kill -9,
 decisions waiting together share a transaction, the queued mode loses nothing on close,
 and checkpoints run off the request path."""
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -18,7 +19,7 @@ import pytest
 from sqlite_utils import Database
 
 from cscore.kernel import Kernel
-from cscore.store import DecisionStore
+from cscore.store import DecisionStore, journal
 
 from .conftest import return_case
 
@@ -45,10 +46,29 @@ LOGGER = textwrap.dedent(
 )
 
 
+def _journaled(folder: Path) -> tuple[list[Path], set[str]]:
+    """The journals left in ``folder`` and the case ids of the decisions they hold."""
+    paths = sorted(folder.glob("log.db.journal-*"))
+    ids: set[str] = set()
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            records, _end = journal.read(fd, 0)
+        finally:
+            os.close(fd)
+        ids |= {record[1][0] for record in records if record[0] == "d"}
+    return paths, ids
+
+
+def _case_ids(db: Path) -> list[str]:
+    return [row["case_id"] for row in Database(db).query("SELECT case_id FROM decisions")]
+
+
 @pytest.mark.parametrize("mode", ["one", "many"])
 def test_kill_9_loses_no_committed_decision(tmp_path: Path, mode: str) -> None:
     """A process logging decisions is killed with SIGKILL mid-stream; every decision it
-    reported as committed (evaluate or evaluate_many had returned) is in the file."""
+    reported as logged (evaluate or evaluate_many had returned) is in its journal or in
+    SQLite, and in SQLite once a writer opens the log again (recovery), once."""
     db = tmp_path / "log.db"
     script = tmp_path / "logger.py"
     script.write_text(LOGGER, encoding="utf-8")
@@ -71,9 +91,22 @@ def test_kill_9_loses_no_committed_decision(tmp_path: Path, mode: str) -> None:
     reported += [line for line in rest.splitlines() if line]
     assert process.returncode == -signal.SIGKILL
     assert len(reported) >= 300
-    logged = {row["case_id"] for row in Database(db).query("SELECT case_id FROM decisions")}
-    missing = [case_id for case_id in reported if case_id not in logged]
-    assert missing == []
+    # Before recovery (a plain connection recovers nothing): the dead process's journal
+    # is left, and holds every reported decision SQLite does not have yet.
+    in_sqlite = set(_case_ids(db))
+    paths, journaled = _journaled(tmp_path)
+    assert len(paths) == 1 and journaled
+    assert stat.S_IMODE(paths[0].stat().st_mode) == 0o600
+    assert {case_id for case_id in reported if case_id not in in_sqlite} <= journaled
+    assert set(reported) <= journaled  # one journal file: all it wrote since it started
+    DecisionStore(db).close()  # a writer opens the log: the orphaned journal is loaded
+    logged = _case_ids(db)
+    assert [case_id for case_id in reported if case_id not in logged] == []
+    assert len(logged) == len(set(logged))  # nothing twice
+    assert set(logged) == in_sqlite | journaled
+    assert list(tmp_path.glob("log.db.*journal-*")) == []  # removed once loaded
+    DecisionStore(db).close()  # a second opening finds nothing to load
+    assert _case_ids(db) == logged
     assert Database(db).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 

@@ -135,6 +135,7 @@ def test_rule_texts_are_stored_once_per_version(rules_copy, tmp_path):
     with Kernel(rules_dir=rules_copy, db=db) as kernel:
         for _ in range(50):
             kernel.evaluate(return_case())
+        kernel.store.flush()  # another connection sees what the writer has loaded
         log = Database(db)
         first = {r["sha256"]: r for r in log["rule_files"].rows}
         (set_row,) = log["rule_file_sets"].rows
@@ -162,6 +163,7 @@ def test_replay_notes_other_plugin_and_calendar_versions(tmp_path):
     with Kernel(db=db) as kernel:
         kernel.evaluate(return_case())
         store = kernel.store
+        store.flush()  # in SQLite before it is edited underneath
         versions = {**kernel.plugin_versions, "cscore-ecommerce": "0.0.1"}
         store.db.execute(
             "UPDATE decisions SET plugin_versions = ?, calendar_version = ? WHERE id = 1",

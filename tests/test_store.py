@@ -40,6 +40,7 @@ EXPECTED_COLUMNS = {
     },
     "rule_files": {"sha256": str, "path": str, "text": str},
     "rule_file_sets": {"id": str, "files": str},
+    "journals": {"name": str, "committed": int},
 }
 HIT_COLUMNS = ["decision_id", "seq", "kind", "rule", "ruleset", "source", "set_json", "key"]
 
@@ -62,6 +63,7 @@ def test_migrations_create_the_schema_once(tmp_path):
         "m003_rule_hits",
         "m004_replayable",
         "m005_hits_from_the_decision",
+        "m006_journals",
     ]
     assert db.journal_mode == "wal"
     assert ["industry"] in [index.columns for index in db["decisions"].indexes]
@@ -92,10 +94,13 @@ def test_repeated_case_counts_evaluations(tmp_path):
     assert Database(tmp_path / "log.db")["cases"].get("T-1")["evaluations"] == 2
 
 
-def test_nothing_is_half_written(tmp_path, monkeypatch):
+@pytest.mark.parametrize("journal", [False, True])
+def test_nothing_is_half_written(tmp_path, monkeypatch, journal):
     """If writing the decision fails after its case row was written (alone or in a
-    batch), neither the decision nor the case row remains."""
-    store = DecisionStore(tmp_path / "log.db")
+    batch), neither the decision nor the case row remains. Without a journal the
+    decisions are not logged; journaled, they stay queued and reach the log once it can
+    be written again."""
+    store = DecisionStore(tmp_path / "log.db", journal=journal)
     with Kernel() as kernel:
         decision = kernel.evaluate(return_case())
 
@@ -119,17 +124,27 @@ def test_nothing_is_half_written(tmp_path, monkeypatch):
     monkeypatch.setattr(store.db, "conn", FailingHits(store.db.conn))
     from cscore.errors import StoreError
 
-    with pytest.raises(StoreError, match="decision not logged"):
+    failed = "decision journaled, not yet in the decision log" if journal else "decision not logged"
+    with pytest.raises(StoreError, match=failed):
         store.record({"id": "T-1"}, decision, plugin_versions={}, duration_ms=1.0, as_of=None)
     tickets = [
         store.submit({"id": f"B-{n}"}, decision, plugin_versions={}, duration_ms=1.0, as_of=None)
         for n in range(3)
     ]
-    with pytest.raises(StoreError, match="decision not logged"):
+    with pytest.raises(StoreError, match=failed):
         tickets[0].wait()
-    assert all(ticket.done and ticket.error for ticket in tickets)
+    if journal:
+        assert not any(ticket.done for ticket in tickets)  # queued still, for the writer
+    else:
+        assert all(ticket.done and ticket.error for ticket in tickets)
     assert store.count() == 0
     assert store.db.execute("select count(*) from cases").fetchone()[0] == 0
+    monkeypatch.undo()  # the log can be written again
+    if journal:
+        assert tickets[2].wait() > 0
+        assert store.count() == 4  # T-1 and the batch: nothing journaled was lost
+    else:
+        assert store.count() == 0
     store.close()
 
 

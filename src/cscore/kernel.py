@@ -119,8 +119,13 @@ class Kernel:
     :param log_retention: delete logged decisions older than this (``"30d"`` or a
         timedelta); default ``$CSCORE_DB_RETENTION``, else keep everything.
     :param log_wait: ``True`` (default): an evaluation returns once its decision is
-        committed to the log (it survives a crash of the process); ``False``: once it is
-        queued for the log's writer (faster; a crash may lose the last queued ones).
+        durable — journaled beside the log (:mod:`cscore.store.journal`; it survives a
+        crash of the process and is loaded into SQLite by the log's writer thread within
+        milliseconds); :meth:`evaluate_logged` returns once it is in SQLite (it answers
+        with the id). ``False``: once it is queued for the log's writer, with no journal
+        (a crash may lose the last queued ones).
+    :param log_journal: ``False``: no journal; every evaluation waits until its
+        decision is committed to SQLite (the behaviour before the journal; slower).
     :param workers: worker processes that share :meth:`evaluate_many` batches with this
         one (:mod:`cscore.pool`; the number of cores is a good choice); 0 or 1: every
         case is decided in this process. Workers never write the log: this process does.
@@ -142,6 +147,7 @@ class Kernel:
         log_retention: str | dt.timedelta | None = None,
         log_wait: bool = True,
         workers: int = 0,
+        log_journal: bool = True,
     ) -> None:
         if on_log_failure not in ("warn", "raise"):
             raise ValueError(f"on_log_failure must be 'warn' or 'raise', not {on_log_failure!r}")
@@ -187,7 +193,12 @@ class Kernel:
             ]
             retention = log_retention or os.environ.get("CSCORE_DB_RETENTION") or None
             self.store = DecisionStore(
-                db, sets, wait=log_wait, busy_timeout=log_busy_timeout, retention=retention
+                db,
+                sets,
+                wait=log_wait,
+                busy_timeout=log_busy_timeout,
+                retention=retention,
+                journal=log_journal,
             )
         self.auto_reload = auto_reload
         self.reload_interval = reload_interval
@@ -275,7 +286,9 @@ class Kernel:
 
     def evaluate(self, case: Any) -> Decision:
         """Decide one case (a dict, JSON text or :class:`Case`); see DESIGN.md §2."""
-        return self.evaluate_logged(case)[0]
+        if self.auto_reload:
+            self._maybe_reload()
+        return self._evaluate(case, None, need_id=False)[0]  # journaled: no wait for SQLite
 
     def evaluate_logged(self, case: Any) -> tuple[Decision, int | None]:
         """:meth:`evaluate`, and the id of the decision in the log (``None``: no log),
@@ -295,9 +308,10 @@ class Kernel:
         are decided all the same.
 
         What a batch saves: one check for edited rule files, and the decision log's
-        writes share transactions (all are queued, then waited for: the call returns
-        once every decision is committed, or queued with ``log_wait=False``). A log
-        that cannot be written raises :class:`StoreError` once all were tried.
+        writes share transactions (the call returns once every decision is journaled —
+        durable; the writer thread loads them into SQLite —, committed with
+        ``log_journal=False``, or queued with ``log_wait=False``). A log that cannot be
+        written raises :class:`StoreError` once all were tried.
 
         With ``workers=N`` a batch of at least :data:`cscore.pool.MIN_BATCH` cases is
         shared with N worker processes; the answers, the log and the observers are the
@@ -319,7 +333,7 @@ class Kernel:
                 self._evaluate_into(case, answers, pending)
         failed: StoreError | None = None
         for parsed, decision, ticket in pending:
-            if ticket is not None and self.store is not None and self.store.wait:
+            if ticket is not None and self.store is not None and self.store.commit_wait:
                 try:
                     self._committed(ticket, decision)
                 except StoreError as exc:  # on_log_failure="raise": after all were tried
@@ -339,10 +353,13 @@ class Kernel:
         except CASE_ERRORS as exc:
             answers.append(exc)
 
-    def _evaluate(self, case: Any, pending: list[_Pending] | None) -> tuple[Decision, int | None]:
-        """One case; ``pending``: a batch's list that its log commit and observers join."""
+    def _evaluate(
+        self, case: Any, pending: list[_Pending] | None, need_id: bool = True
+    ) -> tuple[Decision, int | None]:
+        """One case; ``pending``: a batch's list that its log commit and observers join;
+        ``need_id``: wait for SQLite's id even when the decision is durable before."""
         parsed, decision, started, as_of, masker = self._decision(case)
-        decision_id = self._finish(parsed, case, decision, started, as_of, masker, pending)
+        decision_id = self._finish(parsed, case, decision, started, as_of, masker, pending, need_id)
         return decision, decision_id
 
     def _decision(
@@ -622,10 +639,12 @@ class Kernel:
         as_of: dt.datetime,
         masker: Masker | None = None,
         pending: list[_Pending] | None = None,
+        need_id: bool = True,
     ) -> int | None:
         """Log the decision (or queue it in a batch's ``pending``) and let observers see
-        it; its id in the log, ``None`` when there is no log, it failed (``warn``), or
-        the store does not wait for the commit."""
+        it; its id in the log, ``None`` when there is no log, it failed (``warn``), the
+        store does not wait for the commit, or the id is not needed (``need_id``) and
+        the decision is durable without it (journaled)."""
         ticket: Ticket | None = None
         if self.store is not None:
             ticket = self._submit(parsed, decision, started, as_of, masker)
@@ -633,8 +652,10 @@ class Kernel:
             pending.append((parsed, decision, ticket))
             return None
         decision_id = None
-        if ticket is not None and self.store is not None and self.store.wait:
-            decision_id = self._committed(ticket, decision)  # then it survives a crash
+        store = self.store
+        if ticket is not None and store is not None and store.wait:
+            if need_id or store.commit_wait:
+                decision_id = self._committed(ticket, decision)  # then it survives a crash
         self._observe(parsed, decision)
         return decision_id
 

@@ -361,7 +361,7 @@ class WorkerPool:
                     self._accept(case, result, answers, pending, observed)
             if raised is not None:
                 batch.stop_sending()
-            elif log and kernel.store is not None and kernel.store.wait:
+            elif log and kernel.store is not None and kernel.store.commit_wait:
                 # Commit what is queued while the workers decide the next chunks (the
                 # batch's call still returns once every decision is committed).
                 kernel.store.flush()

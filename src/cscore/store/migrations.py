@@ -103,3 +103,11 @@ def m005_hits_from_the_decision(db: Database) -> None:
     )
     db.execute("CREATE TRIGGER rule_hits_delete INSTEAD OF DELETE ON rule_hits BEGIN SELECT 1; END")
     db.table("decisions").create_index(["industry"], if_not_exists=True)
+
+
+@core()
+def m006_journals(db: Database) -> None:
+    """How far SQLite has each journal (cscore.store.journal): its file name and the
+    byte offset its last committed record ends at, updated in the same transaction as
+    the rows, so that a journal recovered after a crash loads nothing twice."""
+    db.table("journals").create({"name": str, "committed": int}, pk="name")

@@ -1,0 +1,412 @@
+"""The decision log's journal (cscore.store.journal): a decision is durable once it is
+journaled, a writer thread loads it into SQLite, and a writer that opens the log loads
+the journals of processes that are gone — each decision once, a torn tail ignored."""
+
+from __future__ import annotations
+
+import errno
+import json
+import logging
+import os
+import sqlite3
+import stat
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlite_utils import Database
+
+from cscore.errors import StoreError
+from cscore.kernel import Kernel
+from cscore.models.decision import Decision
+from cscore.store import DecisionStore, journal
+
+from .conftest import return_case
+
+
+@pytest.fixture(scope="module")
+def decision() -> Decision:
+    with Kernel() as kernel:
+        return kernel.evaluate(return_case())
+
+
+def _submit(store: DecisionStore, decision: Decision, case_id: str) -> Any:
+    return store.submit(
+        {"id": case_id}, decision, plugin_versions={"p": "1"}, duration_ms=1.0, as_of=None
+    )
+
+
+def _journals(folder: Path) -> list[Path]:
+    return sorted(folder.glob("log.db.*journal-*"))
+
+
+def _raw_ids(db: Path) -> list[str]:
+    """The logged cases' ids in SQLite, read by a plain connection (which recovers
+    nothing). The cases as logged: ``_submit`` gives one decision many case ids."""
+    with sqlite3.connect(db) as conn:
+        sql = "SELECT json_extract(case_json, '$.id') FROM decisions ORDER BY id"
+        return [row[0] for row in conn.execute(sql)]
+
+
+def _stall(store: DecisionStore) -> None:
+    """SQLite refuses every commit of this store from now on (the journal still takes
+    each decision): what is journaled stays out of the log."""
+    assert store._writer is not None
+
+    def refuse(items: list[Any]) -> list[int]:
+        raise StoreError("decision journaled, not yet in the decision log: disk I/O error")
+
+    store._writer._write = refuse
+
+
+def _crash(store: DecisionStore) -> None:
+    """The process dies now: no flush, no trim; the journal's lock goes with its file
+    descriptor (as the kernel releases it at a process's death)."""
+    writer = store._writer
+    assert writer is not None
+    writer._closed = True
+    writer._stop.set()
+    writer._wake.set()
+    if writer._thread is not None:
+        writer._thread.join()
+    for segment in store._segments:
+        journal.release(segment)
+    store._segments = []
+    if store._checkpointer is not None:
+        store._checkpointer.close()
+    store.db.close()
+
+
+def test_a_journaled_decision_is_in_the_log_once_the_writer_loads_it(tmp_path, decision):
+    """submit returns once journaled; the writer thread loads it without anyone waiting;
+    the store's own reads see it at once (they flush first)."""
+    db = tmp_path / "log.db"
+    store = DecisionStore(db)
+    (path,) = _journals(tmp_path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600  # customers' cases, as the log
+    for n in range(20):
+        _submit(store, decision, f"J-{n}")
+    fd = os.open(path, os.O_RDONLY)
+    records, _end = journal.read(fd, 0)
+    os.close(fd)
+    assert [json.loads(r[1][10])["id"] for r in records if r[0] == "d"] == [
+        f"J-{n}" for n in range(20)
+    ]
+    assert store.count() == 20  # this process reads its own decisions
+    assert store.get_decision(20)["case"]["id"] == "J-19"
+    ticket = _submit(store, decision, "J-20")
+    assert ticket.wait() == 21  # record()'s way: the id, once in SQLite
+    store.close()
+    assert _journals(tmp_path) == []  # everything committed: the journal is removed
+    assert Database(db)["journals"].count == 0  # and its progress row
+    assert _raw_ids(db) == [f"J-{n}" for n in range(21)]
+
+
+def test_the_writer_commits_without_being_asked(tmp_path, decision):
+    db = tmp_path / "log.db"
+    store = DecisionStore(db)
+    for n in range(5):
+        _submit(store, decision, f"W-{n}")
+    deadline = threading.Event()
+    for _ in range(500):  # at most 10 s
+        if len(_raw_ids(db)) == 5:
+            break
+        deadline.wait(0.02)
+    assert _raw_ids(db) == [f"W-{n}" for n in range(5)]
+    store.close()
+
+
+def test_an_orphaned_journal_is_recovered_by_the_next_writer_only(tmp_path, decision):
+    """A crashed process's journaled decisions: a reader does not load them (and leaves
+    the journal), the next writer loads them in one go and removes the journal, with the
+    rule files they were decided with."""
+    db = tmp_path / "log.db"
+    with Kernel(db=db) as kernel:
+        kernel.evaluate(return_case())
+        assert kernel.store is not None
+        kernel.store.flush()
+        _stall(kernel.store)
+        for n in range(7):
+            kernel.evaluate({**return_case(), "id": f"O-{n}"})
+        _crash(kernel.store)
+        kernel.store = None
+    assert _raw_ids(db) == ["T-1"]
+    (orphan,) = _journals(tmp_path)
+    reader = DecisionStore(db, read_only=True)
+    assert reader.count() == 1
+    reader.close()
+    assert _journals(tmp_path) == [orphan]  # a reader recovers nothing
+    DecisionStore(db).close()
+    assert _raw_ids(db) == ["T-1"] + [f"O-{n}" for n in range(7)]
+    assert _journals(tmp_path) == []
+    log = Database(db)
+    sets = {row["rule_file_set"] for row in log["decisions"].rows}
+    assert None not in sets and len(sets) == 1
+    assert log["rule_file_sets"].count == 1
+    assert log["journals"].count == 0
+
+
+@pytest.mark.parametrize("tail", ["torn", "corrupt"])
+def test_a_torn_or_corrupt_tail_is_ignored(tmp_path, decision, tail):
+    db = tmp_path / "log.db"
+    store = DecisionStore(db)
+    _stall(store)
+    for n in range(4):
+        _submit(store, decision, f"X-{n}")
+    (path,) = _journals(tmp_path)
+    whole = journal.frame(("d", ("X-torn",) * 14))
+    with path.open("ab") as file:
+        if tail == "torn":
+            file.write(whole[: len(whole) // 2])  # the crash came mid-write
+        else:
+            file.write(whole[:-1] + bytes([whole[-1] ^ 0xFF]))  # the crc does not match
+    _crash(store)
+    DecisionStore(db).close()
+    assert _raw_ids(db) == [f"X-{n}" for n in range(4)]
+    assert _journals(tmp_path) == []
+
+
+def test_a_crash_after_the_commit_before_the_trim_replays_nothing_twice(tmp_path, decision):
+    """The progress row is committed with the rows: a journal whose first decisions are
+    in SQLite already is loaded from where they end."""
+    db = tmp_path / "log.db"
+    store = DecisionStore(db)
+    for n in range(5):
+        _submit(store, decision, f"C-{n}")
+    store.flush()  # committed, the journal not trimmed (it is, at rotation or close)
+    (path,) = _journals(tmp_path)
+    committed = (
+        Database(db)
+        .execute("SELECT committed FROM journals WHERE name = ?", [path.name])
+        .fetchone()[0]
+    )
+    assert committed == path.stat().st_size
+    _stall(store)
+    for n in range(5, 8):
+        _submit(store, decision, f"C-{n}")
+    _crash(store)
+    DecisionStore(db).close()
+    assert _raw_ids(db) == [f"C-{n}" for n in range(8)]  # not 13
+    DecisionStore(db).close()
+    assert len(_raw_ids(db)) == 8
+
+
+def test_a_crash_right_after_everything_was_committed_loads_nothing(tmp_path, decision):
+    db = tmp_path / "log.db"
+    store = DecisionStore(db)
+    for n in range(5):
+        _submit(store, decision, f"D-{n}")
+    store.flush()
+    _crash(store)
+    assert len(_journals(tmp_path)) == 1
+    DecisionStore(db).close()
+    assert _raw_ids(db) == [f"D-{n}" for n in range(5)]
+    assert _journals(tmp_path) == []
+
+
+def test_the_journal_rotates_and_old_ones_go_once_committed(tmp_path, decision):
+    """Past rotate_bytes a new journal takes the decisions; the old one is removed once
+    SQLite has all of it; each journal names its rule files again (a recovery of the new
+    one alone has them)."""
+    db = tmp_path / "log.db"
+    store = DecisionStore(db)
+    store.rotate_bytes = 4 * len(journal.frame(("d", _row_of(decision))))
+    seen: set[str] = set()
+    snapshot = _snapshot()
+    for n in range(40):
+        store.submit(
+            {"id": f"R-{n}"},
+            decision,
+            plugin_versions={},
+            duration_ms=1.0,
+            as_of=None,
+            rule_files=snapshot,
+        )
+        seen |= {p.name for p in _journals(tmp_path)}
+        if n % 10 == 9:
+            store.flush()
+            assert len(_journals(tmp_path)) == 1  # the rotated ones are gone
+    assert len(seen) >= 5
+    _stall(store)
+    for n in range(40, 50):
+        store.submit(
+            {"id": f"R-{n}"},
+            decision,
+            plugin_versions={},
+            duration_ms=1.0,
+            as_of=None,
+            rule_files=snapshot,
+        )
+    _crash(store)
+    assert len(_journals(tmp_path)) >= 2  # rotated ones not committed stay
+    log = Database(db)
+    log.execute("DELETE FROM rule_file_sets")  # so the recovered rows must bring it
+    log.conn.commit()
+    DecisionStore(db).close()
+    assert _raw_ids(db) == [f"R-{n}" for n in range(50)]
+    assert _journals(tmp_path) == []
+    assert [row["id"] for row in log["rule_file_sets"].rows] == [snapshot.id]
+    assert log["journals"].count == 0
+
+
+def _row_of(decision: Decision) -> tuple[Any, ...]:
+    from cscore.store.logrow import log_columns
+
+    return (decision.case_id, *log_columns(decision), *(("x",) * 10))
+
+
+def _snapshot() -> Any:
+    from cscore.rulebook.snapshot import FileRef, RuleSnapshot
+
+    ref = FileRef("common", "a.yaml", "rules/common/a.yaml", "f" * 64)
+    return RuleSnapshot("sha256:" + "e" * 64, (ref,), {"f" * 64: "rules: []\n"})
+
+
+def test_two_stores_on_one_file_each_keep_a_journal(tmp_path, decision):
+    """Two writers (HTTP workers) on one log: a journal each; a third opening leaves the
+    live journals alone (they are locked); every decision is logged once, ids unique."""
+    db = tmp_path / "log.db"
+    first, second = DecisionStore(db), DecisionStore(db)
+    assert len(_journals(tmp_path)) == 2
+    for n in range(30):
+        _submit(first, decision, f"A-{n}")
+        _submit(second, decision, f"B-{n}")
+    third = DecisionStore(db)
+    assert len(_journals(tmp_path)) == 3  # nothing of the live ones was taken
+    first.flush()
+    second.flush()
+    assert third.count() == 60  # the others' decisions, once their writers loaded them
+    for store in (first, second, third):
+        store.close()
+    ids = _raw_ids(db)
+    assert sorted(ids) == sorted([f"A-{n}" for n in range(30)] + [f"B-{n}" for n in range(30)])
+    assert _journals(tmp_path) == []
+    assert Database(db)["journals"].count == 0
+
+
+def test_close_with_the_log_busy_leaves_the_journal_for_the_next_writer(tmp_path, decision):
+    db = tmp_path / "log.db"
+    store = DecisionStore(db)
+    _stall(store)
+    for n in range(3):
+        _submit(store, decision, f"B-{n}")
+    store.close()  # warns: they stay in the journal
+    assert len(_journals(tmp_path)) == 1
+    DecisionStore(db).close()
+    assert _raw_ids(db) == ["B-0", "B-1", "B-2"]
+    assert _journals(tmp_path) == []
+
+
+def test_a_busy_log_is_retried_by_the_writer_and_warned_once(tmp_path, decision, caplog):
+    db = tmp_path / "log.db"
+    store = DecisionStore(db, busy_timeout=0.05)
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    with caplog.at_level(logging.WARNING, logger="cscore.store"):
+        for n in range(3):
+            _submit(store, decision, f"R-{n}")
+        assert store._writer is not None
+        for _ in range(500):
+            if store._writer.failures >= 2:
+                break
+            threading.Event().wait(0.02)
+        assert store._writer.failures >= 2  # it tried again
+        other.rollback()
+        other.close()
+        for _ in range(500):
+            if len(_raw_ids(db)) == 3:
+                break
+            threading.Event().wait(0.02)
+    assert _raw_ids(db) == ["R-0", "R-1", "R-2"]
+    retrying = [r for r in caplog.records if "retrying until the log is free" in r.message]
+    assert len(retrying) == 1
+    store.close()
+
+
+def test_a_journal_that_cannot_be_written_is_a_store_error(tmp_path, decision, monkeypatch):
+    """A full disk: the caller hears it (the kernel warns or raises, on_log_failure) and
+    the journal is cut back, so the decisions after it are recovered all the same."""
+    db = tmp_path / "log.db"
+
+    def full(fd: int, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with Kernel(db=db) as kernel:
+        assert kernel.store is not None
+        store = kernel.store
+        kernel.evaluate({**return_case(), "id": "F-0"})
+        monkeypatch.setattr(journal, "_write", full)
+        warned = kernel.evaluate({**return_case(), "id": "F-1"})
+        assert any("decision not logged" in w and "No space" in w for w in warned.warnings)
+        monkeypatch.undo()
+        (path,) = _journals(tmp_path)
+        size = path.stat().st_size
+        _stall(store)
+        kernel.evaluate({**return_case(), "id": "F-2"})
+        assert path.stat().st_size > size
+        _crash(store)
+        kernel.store = None
+    with Kernel(db=db, on_log_failure="raise") as kernel:
+        monkeypatch.setattr(journal, "_write", lambda fd, data: os.write(fd, data[:10]))
+        with pytest.raises(StoreError, match="short write") as caught:
+            kernel.evaluate({**return_case(), "id": "F-3"})
+        assert caught.value.decision.case_id == "F-3"
+        monkeypatch.undo()
+        kernel.evaluate({**return_case(), "id": "F-4"})
+    assert _raw_ids(db) == ["F-0", "F-2", "F-4"]
+
+
+def test_the_queue_stays_bounded_when_the_writer_falls_behind(tmp_path, decision):
+    """A writer thread that does not keep up: past max_queued the caller commits."""
+    db = tmp_path / "log.db"
+    store = DecisionStore(db)
+    assert store._writer is not None
+    store._writer.delay = 3600.0  # the thread gathers and gathers
+    store._writer.max_queued = 10
+    _submit(store, decision, "Q-0")  # wakes the thread, which then waits an hour
+    most = 0
+    for n in range(1, 50):
+        _submit(store, decision, f"Q-{n}")
+        most = max(most, store._writer.queued)
+    assert most <= 11
+    assert len(_raw_ids(db)) >= 40  # the callers committed them, not the thread
+    store.close()
+    assert len(_raw_ids(db)) == 50
+
+
+def test_queued_mode_keeps_no_journal(tmp_path):
+    """log_wait=False: queued for the writer, no journal (a crash may lose the last
+    ones, as documented); close commits everything."""
+    db = tmp_path / "log.db"
+    with Kernel(db=db, log_wait=False) as kernel:
+        for n in range(30):
+            kernel.evaluate({**return_case(), "id": f"N-{n}"})
+        assert _journals(tmp_path) == []
+        assert kernel.store is not None and not kernel.store.journaled
+        _decision, decision_id = kernel.evaluate_logged(return_case())
+        assert decision_id is None  # queued: the id is not known yet
+    assert len(_raw_ids(db)) == 31
+
+
+def test_without_a_journal_each_evaluation_waits_for_its_commit(tmp_path):
+    db = tmp_path / "log.db"
+    with Kernel(db=db, log_journal=False) as kernel:
+        kernel.evaluate(return_case())
+        assert _journals(tmp_path) == []
+        assert _raw_ids(db) == ["T-1"]  # committed before evaluate returned
+        assert kernel.evaluate_logged(return_case())[1] == 2
+
+
+def test_evaluate_logged_and_many_with_the_journal(tmp_path):
+    """evaluate_logged answers with the id (it waits for SQLite); evaluate_many returns
+    once every decision is journaled, and they are all logged, in order."""
+    db = tmp_path / "log.db"
+    with Kernel(db=db) as kernel:
+        _decision, decision_id = kernel.evaluate_logged(return_case())
+        assert decision_id == 1
+        assert _raw_ids(db) == ["T-1"]
+        kernel.evaluate_many([{**return_case(), "id": f"M-{n}"} for n in range(100)])
+        assert kernel.store is not None
+        assert kernel.store.count() == 101
+    assert _raw_ids(db) == ["T-1"] + [f"M-{n}" for n in range(100)]
