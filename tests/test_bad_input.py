@@ -344,6 +344,21 @@ def test_prune_deletes_old_decisions_and_their_hits(tmp_path):
     assert bad.exit_code == 2 and "not like 30d" in bad.output
 
 
+def test_prune_goes_by_when_each_was_decided_not_by_id(tmp_path):
+    """A decision recovered from a crashed process's journal is loaded with an id above
+    newer ones: pruning deletes the old one and keeps the newer ones below it."""
+    db = tmp_path / "log.db"
+    with Kernel(db=db) as kernel:
+        for n in range(3):
+            kernel.evaluate({**return_case(), "id": f"P-{n}"})
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE decisions SET decided_at = '2020-01-01T00:00:00+08:00' WHERE id = 3")
+    with Kernel(db=db) as kernel:
+        assert kernel.store.prune("30d") == 1
+        left = [row["case_id"] for row in kernel.store.list_decisions()]
+    assert sorted(left) == ["P-0", "P-1"]
+
+
 def test_retention_in_configuration_prunes_at_opening(tmp_path, monkeypatch):
     db = tmp_path / "log.db"
     with Kernel(db=db) as kernel:

@@ -564,14 +564,15 @@ class DecisionStore:
             self._since_prune = 0
             try:
                 with self.db.atomic():
-                    row = self.db.execute(
-                        "SELECT max(id), count(*) FROM decisions WHERE decided_at < ?", [stamp]
-                    ).fetchone()
-                    if not row[1]:
+                    # By the time each was decided (indexed), not by a range of ids: a
+                    # decision recovered from a crashed process's journal, or committed
+                    # late by another, has an id above newer ones. (Rule hits are a view
+                    # over the decisions: they go with them.)
+                    gone = self.db.execute(
+                        "DELETE FROM decisions WHERE decided_at < ?", [stamp]
+                    ).rowcount
+                    if not gone:
                         return 0
-                    # Ids grow with time, so "older" is a range of ids (the primary keys).
-                    self.db.execute("DELETE FROM rule_hits WHERE decision_id <= ?", [row[0]])
-                    self.db.execute("DELETE FROM decisions WHERE id <= ?", [row[0]])
                     self.db.execute(
                         "DELETE FROM cases WHERE last_seen < ? AND case_id NOT IN "
                         "(SELECT case_id FROM decisions)",
@@ -579,7 +580,7 @@ class DecisionStore:
                     )
             except sqlite3.Error as exc:
                 raise StoreError(f"decisions not pruned ({self.path}): {exc}") from None
-        return int(row[1])
+        return int(gone)
 
     def _prune_quietly(self) -> None:
         """Retention runs beside logging: a busy log is pruned next time instead."""
