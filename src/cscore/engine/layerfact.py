@@ -110,7 +110,21 @@ class SharedFields:
 
     def __init__(self, fields: dict[str, Any]) -> None:
         self.fields = fields
-        self.pieces = {name: _piece(name, value) for name, value in fields.items()}
+        # _piece for each field, its commonest case (a text or whole number seen before)
+        # looked up here without the call: this runs for every field of every case.
+        pieces: dict[str, str] = {}
+        texts, wholes = _TEXTS, _WHOLES
+        for name, value in fields.items():
+            kind = type(value)
+            found = (
+                texts.get((name, value))
+                if kind is str
+                else wholes.get((name, value))
+                if kind is int
+                else None
+            )
+            pieces[name] = found if found is not None else _piece(name, value)
+        self.pieces = pieces
         # Fields the engine has not yet checked (durable refuses NaN, None, …).
         self.unchecked: dict[str, Any] = dict(fields)
 
