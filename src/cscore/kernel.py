@@ -71,7 +71,7 @@ from cscore.rulebook.snapshot import RuleSnapshot, take_snapshot
 from cscore.store import DecisionStore
 from cscore.store.logrow import LogColumns
 from cscore.store.writer import Ticket
-from cscore.trace import entries_for_log, trace_entries, trace_for_log
+from cscore.trace import trace_entries, trace_json
 
 logger = logging.getLogger("cscore")
 
@@ -455,10 +455,7 @@ class Kernel:
             warnings=warnings,
             rules_version=self._rules_version(used),
             # the same trace for the decision log, without building the entry objects
-            log_trace=lambda: (
-                trace_for_log(results)
-                + entries_for_log(asked_trace(asked, self._missing_facts_rule))
-            ),
+            log_trace=lambda: trace_json(results, asked_trace(asked, self._missing_facts_rule)),
             explanation=lambda: explain_decision(
                 [KindResult(k, rs, res, outcomes[k]) for k, rs, res in results],
                 self.functions,
