@@ -46,6 +46,7 @@ class _Static:
         "key",
         "kind",
         "matched_money",
+        "rounds",
         "message",
         "money",
         "name",
@@ -76,9 +77,11 @@ class _Static:
         self.rule, self.name, self.kind, self.ruleset = rule, name, kind, ruleset
         self.source, self.overrides, self.message, self.key = source, overrides, message, key
         self.money = money
-        # whether a value it sets or reads may be money, to round (else left as computed)
+        # whether a value it sets or reads may be money, to round (else left as computed):
+        # a firing's values are keyed by its rule's sets, what it matched by `shown`
         self.set_money = not money.isdisjoint(set_keys)
         self.matched_money = not money.isdisjoint(shown)
+        self.rounds = self.set_money or self.matched_money
         # TraceEntry's keys in the order pydantic writes them; "set" and "matched" are
         # the case's, "overridden" too (between "matched" and "overrides", when any):
         # head + set's members + _MATCHED + matched's members + close
@@ -210,9 +213,12 @@ _PLAIN = frozenset({str, int, float, bool, type(None), dt.date})
 def trace_json(results: list[tuple[str, Any, Any]], asked: list[TraceEntry]) -> str:
     """The trace as the log's JSON text: :func:`trace_entries`, then ``asked`` (entries
     built as objects: facts asked for by consequence), as pydantic writes them."""
-    parts = [_fired_json(results)]
-    parts.extend(encode(entry.model_dump(mode="json")) for entry in asked)
-    return f"[{','.join(filter(None, parts))}]"
+    fired = _fired_json(results)
+    if not asked:
+        return f"[{fired}]"
+    parts = [fired] if fired else []
+    parts += [encode(entry.model_dump(mode="json")) for entry in asked]
+    return f"[{','.join(parts)}]"
 
 
 def _fired_json(results: list[tuple[str, Any, Any]]) -> str:
@@ -226,10 +232,11 @@ def _fired_json(results: list[tuple[str, Any, Any]]) -> str:
     values: list[dict[str, Any]] = []
     text: list[str | None] = []  # per entry: head, set, _MATCHED, matched, close
     for static, set_values, matched, overridden in _fired(results):
-        if static.set_money:
-            set_values = to_json_dict(set_values, static.money)
-        if static.matched_money:
-            matched = to_json_dict(matched, static.money)
+        if static.rounds:
+            if static.set_money:
+                set_values = to_json_dict(set_values, static.money)
+            if static.matched_money:
+                matched = to_json_dict(matched, static.money)
         values += (set_values, matched)
         text += static.next if text else static.first
         if overridden:
