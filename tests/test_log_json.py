@@ -9,7 +9,6 @@ import gc
 import json
 import math
 import pickle
-import shutil
 import sqlite3
 import sys
 import time
@@ -70,16 +69,45 @@ def test_log_json_is_the_text_pydantic_writes_on_every_case(fixed: Kernel) -> No
     """Decided twice, once written from the trace's plain dicts and once by pydantic
     from its TraceEntry objects: the same bytes, in every column, on every case."""
     compared = direct = 0
+    texts = []
     for case in _every_case():
         try:
             first, second = fixed.evaluate(case), fixed.evaluate(case)
         except Exception:  # a rule case that expects an error: nothing is logged
             continue
         direct += first.log_trace() is not None  # not: invalid input, masked facts
-        assert log_columns(first) == _by_pydantic(_through_the_model(second)), case["id"]
+        columns = log_columns(first)
+        assert columns == _by_pydantic(_through_the_model(second)), case["id"]
+        texts.append(columns[0])
         compared += 1
     assert compared > 600
     assert direct > 0.8 * compared
+    # among them: overridden keys, messages, calendar rules cited, facts asked for
+    for part in ('"overridden":[', '"message":', '"source":"calendar: ', '"consequence: '):
+        assert any(part in text for text in texts), part
+
+
+def test_an_entry_with_overrides_is_written_as_pydantic_writes_it(rules_copy: Path) -> None:
+    """An industry redefines a common constant (test_common_pack): the entry's
+    "overrides", static text of the rule, is pydantic's too."""
+    path = rules_copy / "ecommerce" / "escalation.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("constants:\n", "constants:\n  department_contact_working_hours: 4\n", 1),
+        encoding="utf-8",
+    )
+    ticket = {
+        "id": "T",
+        "industry": "ecommerce",
+        "kind": "escalation",
+        "facts": {"issue_type": "logistics", "ticket_created_at": "2026-03-20T17:00:00+08:00"},
+    }
+    with Kernel(rules_dir=rules_copy, clock=lambda: NOW) as kernel:
+        first, second = kernel.evaluate(ticket), kernel.evaluate(ticket)
+    assert first.log_trace() is not None
+    columns = log_columns(first)
+    assert '"overrides":{"department_contact_working_hours":' in columns[0]
+    assert columns == _by_pydantic(_through_the_model(second))
 
 
 def test_the_columns_are_pieces_of_the_decision_json(tmp_path: Path) -> None:
@@ -201,11 +229,10 @@ def test_empty_objects_and_a_nan_are_written_as_pydantic_writes_them(fixed: Kern
     assert set(entry["set"].values()) == set(entry["matched"].values()) == {None}
 
 
-def test_a_rule_sets_text_is_made_once_per_rule_set(tmp_path: Path) -> None:
+def test_a_rule_sets_text_is_made_once_per_rule_set(rules_copy: Path) -> None:
     """The static text of a rule's entry is kept with its rule set: a rule set loaded
     again (here: a rule renamed) writes its own, and the old one's goes with it."""
-    rules = tmp_path / "rules"
-    shutil.copytree(ROOT / "rules", rules)
+    rules = rules_copy
     with Kernel(rules_dir=rules) as kernel:
         first = kernel.evaluate(return_case())
         before = first.log_trace()

@@ -197,7 +197,7 @@ def trace_entries(results: list[tuple[str, Any, Any]]) -> list[TraceEntry]:
             set_values=to_json_dict(values, static.money),
             matched=to_json_dict(matched, static.money),
             overridden=overridden,
-            overrides=static.overrides,
+            overrides=static.overrides or {},  # an empty one not shared between entries
             message=static.message,
             key=static.key,
         )
