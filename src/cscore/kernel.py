@@ -42,7 +42,7 @@ from cscore.errors import (
     escape_controls,
 )
 from cscore.explain import KindResult, explain_decision
-from cscore.gcpause import no_full_collection
+from cscore.gcpause import sparse_full_collections
 from cscore.industry import IndustrySpec, RulePack
 from cscore.jsonvalues import as_received, rejected_value, to_json, to_json_dict
 from cscore.language.functions import EvalContext, FunctionSpec
@@ -309,7 +309,7 @@ class Kernel:
         when they are read; without workers it changes nothing."""
         if self.auto_reload:
             self._maybe_reload()
-        with no_full_collection():  # the answers are kept until the end: cscore.gcpause
+        with sparse_full_collections():  # the answers are kept until the end: cscore.gcpause
             return self._evaluate_batch(cases, full)
 
     def _evaluate_batch(self, cases: Iterable[Any], full: bool) -> list[Decision | CscoreError]:
