@@ -5,6 +5,7 @@ are pieces of that text."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import math
 import pickle
@@ -21,10 +22,12 @@ from cscore.jsonvalues import as_received
 from cscore.kernel import Kernel
 from cscore.models.decision import Decision
 from cscore.rulebook.cases import find_case_files, load_cases
+from cscore.rulebook.compiled import CompiledRuleset
+from cscore.rulebook.run import Firing, Result
 from cscore.store import DecisionStore
 from cscore.store.logrow import _by_pydantic, log_columns
 from cscore.store.store import PAGE_SIZE, _dumps, case_json
-from cscore.trace import _json_ready
+from cscore.trace import _tables, trace_entries, trace_json
 
 from .conftest import return_case
 
@@ -66,16 +69,45 @@ def test_log_json_is_the_text_pydantic_writes_on_every_case(fixed: Kernel) -> No
     """Decided twice, once written from the trace's plain dicts and once by pydantic
     from its TraceEntry objects: the same bytes, in every column, on every case."""
     compared = direct = 0
+    texts = []
     for case in _every_case():
         try:
             first, second = fixed.evaluate(case), fixed.evaluate(case)
         except Exception:  # a rule case that expects an error: nothing is logged
             continue
         direct += first.log_trace() is not None  # not: invalid input, masked facts
-        assert log_columns(first) == _by_pydantic(_through_the_model(second)), case["id"]
+        columns = log_columns(first)
+        assert columns == _by_pydantic(_through_the_model(second)), case["id"]
+        texts.append(columns[0])
         compared += 1
     assert compared > 600
     assert direct > 0.8 * compared
+    # among them: overridden keys, messages, calendar rules cited, facts asked for
+    for part in ('"overridden":[', '"message":', '"source":"calendar: ', '"consequence: '):
+        assert any(part in text for text in texts), part
+
+
+def test_an_entry_with_overrides_is_written_as_pydantic_writes_it(rules_copy: Path) -> None:
+    """An industry redefines a common constant (test_common_pack): the entry's
+    "overrides", static text of the rule, is pydantic's too."""
+    path = rules_copy / "ecommerce" / "escalation.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("constants:\n", "constants:\n  department_contact_working_hours: 4\n", 1),
+        encoding="utf-8",
+    )
+    ticket = {
+        "id": "T",
+        "industry": "ecommerce",
+        "kind": "escalation",
+        "facts": {"issue_type": "logistics", "ticket_created_at": "2026-03-20T17:00:00+08:00"},
+    }
+    with Kernel(rules_dir=rules_copy, clock=lambda: NOW) as kernel:
+        first, second = kernel.evaluate(ticket), kernel.evaluate(ticket)
+    assert first.log_trace() is not None
+    columns = log_columns(first)
+    assert '"overrides":{"department_contact_working_hours":' in columns[0]
+    assert columns == _by_pydantic(_through_the_model(second))
 
 
 def test_the_columns_are_pieces_of_the_decision_json(tmp_path: Path) -> None:
@@ -110,38 +142,117 @@ def test_a_decision_without_the_recipe_is_written_by_pydantic(fixed: Kernel) -> 
     assert json.loads(log_columns(invalid)[0]) == invalid.to_log_dict()
 
 
-def test_a_nan_is_written_as_pydantic_writes_it(fixed: Kernel) -> None:
-    decision = fixed.evaluate(return_case())
-    base = decision.log_trace()
-    assert base is not None
-    odd = [{**base[0], "set": {"rate": math.nan}}, *base[1:]]
-    text = log_columns(_with_log_trace(decision, odd))[0]
-    assert json.loads(text)["trace"][0]["set"] == {"rate": None}
+def _fired_once(
+    ruleset: CompiledRuleset, value: Any, lost: bool = False, *, empty: bool = False
+) -> tuple[Decision, Decision]:
+    """Two decisions whose two fired rules (one setting money, one a message) set every
+    value they set to ``value`` and read it for every value their conditions read (lost:
+    other rules' values won every key; empty: they set nothing), one to be written by the
+    log's recipe, one by pydantic."""
+    rules = [
+        next(
+            rule
+            for rule in ruleset.rules
+            if rule.shown and any(item.key in ruleset.money for item in rule.sets)
+        ),
+        next(
+            rule
+            for rule in ruleset.rules
+            if rule.shown and rule.message and all(s.key not in ruleset.money for s in rule.sets)
+        ),
+    ]
+    firings = [
+        Firing(rule, {} if empty else {item.key: value for item in rule.sets}) for rule in rules
+    ]
+    winners = {key: {-1} for firing in firings for key in firing.values} if lost else {}
+    read = {name: value for rule in rules for name in rule.shown}
+    results = [(ruleset.kind, ruleset, Result({}, firings, read, winners))]
+
+    def decision() -> Decision:
+        return Decision.build(
+            case_id="C",
+            industry=ruleset.industry,
+            outcomes={},
+            trace=lambda: trace_entries(results),
+            warnings=[],
+            rules_version="v",
+            log_trace=lambda: trace_json(results, []),
+        )
+
+    return decision(), decision()
 
 
-def _with_log_trace(decision: Decision, trace: list[dict[str, Any]]) -> Decision:
-    return Decision.build(
-        case_id=decision.case_id,
-        industry=decision.industry,
-        outcomes=decision.outcomes,
-        trace=list(decision.trace),
-        warnings=decision.warnings,
-        rules_version=decision.rules_version,
-        log_trace=lambda: trace,
-    )
+def _return_rules(kernel: Kernel) -> CompiledRuleset:
+    return kernel.library.get("ecommerce", "return").compiled
 
 
-def test_only_values_already_json_ready_are_left_as_computed() -> None:
-    """A date and plain scalars stay (the encoder writes a date as ISO text); money is
-    rounded; a timestamp is put in China time; a list or a set goes through to_json."""
-    plain = {"d": dt.date(2026, 5, 1), "s": "x", "n": 1, "f": 0.125, "b": True, "z": None}
-    assert _json_ready(plain, frozenset({"other"})) is plain
-    assert _json_ready({"refund": 2.675}, frozenset({"refund"})) == {"refund": 2.68}
-    utc = dt.datetime(2026, 5, 1, 0, 0, tzinfo=dt.UTC)
-    assert _json_ready({"at": utc}, frozenset()) == {"at": "2026-05-01T08:00:00+08:00"}
-    assert _json_ready({"ids": ("a", dt.date(2026, 1, 2))}, frozenset()) == {
-        "ids": ["a", "2026-01-02"]
-    }
+ODD_VALUES = [
+    math.nan,
+    -math.inf,
+    2.675,
+    dt.date(2026, 5, 1),
+    dt.datetime(2026, 5, 1, 0, 0, tzinfo=dt.UTC),  # put in China time
+    dt.datetime(2026, 5, 1, 9, 30),
+    dt.timedelta(hours=2),
+    ("a", dt.date(2026, 1, 2)),
+    {"b", "c"} - {"c"},
+    Decimal("1.50"),
+    [{"x": 1}, {"y": [2.675]}],  # its text holds the },{ the log's encoding cuts at
+    'a "quoted" },{ text\n退货',  # so does this plain text
+    {"nested": {"when": dt.datetime(2026, 1, 1, 12, 0)}},
+    None,
+    True,
+    10**30,
+]
+
+
+@pytest.mark.parametrize("value", ODD_VALUES, ids=repr)
+def test_any_value_set_or_read_is_written_as_pydantic_writes_it(fixed: Kernel, value: Any) -> None:
+    """Plain values, money to round, timestamps, lists, texts holding },{, a NaN: the
+    log's text is pydantic's, set and read, the rule's values kept or overridden."""
+    ruleset = _return_rules(fixed)
+    for lost in (False, True):
+        direct, modelled = _fired_once(ruleset, value, lost)
+        assert direct.log_trace() is not None
+        text = log_columns(direct)[0]
+        assert text == _by_pydantic(_through_the_model(modelled))[0]
+        assert ('"overridden":[' in text) is lost
+
+
+def test_empty_objects_and_a_nan_are_written_as_pydantic_writes_them(fixed: Kernel) -> None:
+    ruleset = _return_rules(fixed)
+    direct, modelled = _fired_once(ruleset, None, empty=True)
+    assert log_columns(direct) == _by_pydantic(_through_the_model(modelled))
+    assert json.loads(log_columns(direct)[0])["trace"][0]["set"] == {}
+    direct, _ = _fired_once(ruleset, math.nan)
+    entry = json.loads(log_columns(direct)[0])["trace"][0]
+    assert set(entry["set"].values()) == set(entry["matched"].values()) == {None}
+
+
+def test_a_rule_sets_text_is_made_once_per_rule_set(rules_copy: Path) -> None:
+    """The static text of a rule's entry is kept with its rule set: a rule set loaded
+    again (here: a rule renamed) writes its own, and the old one's goes with it."""
+    rules = rules_copy
+    with Kernel(rules_dir=rules) as kernel:
+        first = kernel.evaluate(return_case())
+        before = first.log_trace()
+        name = first.trace[0].name
+        assert before is not None and json.dumps(name, ensure_ascii=False) in before
+        old = _return_rules(kernel)
+        held = [key for key in _tables if key[0] == id(old)]
+        assert held
+        file = next(file for file in rules.rglob("*.yaml") if name in file.read_text("utf-8"))
+        file.write_text(file.read_text("utf-8").replace(name, name + " renamed"), "utf-8")
+        kernel.reload()
+        again = kernel.evaluate(return_case())
+        assert _return_rules(kernel) is not old
+        assert again.log_trace() == before.replace(name, name + " renamed")
+        assert log_columns(again) == _by_pydantic(
+            _through_the_model(kernel.evaluate(return_case()))
+        )
+        del old, first
+        gc.collect()
+        assert all(key not in _tables or _tables[key][0]() is not None for key in held)
 
 
 @pytest.mark.parametrize(

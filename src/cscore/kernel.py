@@ -42,6 +42,7 @@ from cscore.errors import (
     escape_controls,
 )
 from cscore.explain import KindResult, explain_decision
+from cscore.gcpause import sparse_full_collections
 from cscore.industry import IndustrySpec, RulePack
 from cscore.jsonvalues import as_received, rejected_value, to_json, to_json_dict
 from cscore.language.functions import EvalContext, FunctionSpec
@@ -71,7 +72,7 @@ from cscore.rulebook.snapshot import RuleSnapshot, take_snapshot
 from cscore.store import DecisionStore
 from cscore.store.logrow import LogColumns
 from cscore.store.writer import Ticket
-from cscore.trace import entries_for_log, trace_entries, trace_for_log
+from cscore.trace import trace_entries, trace_json
 
 logger = logging.getLogger("cscore")
 
@@ -322,6 +323,10 @@ class Kernel:
         when they are read; without workers it changes nothing."""
         if self.auto_reload:
             self._maybe_reload()
+        with sparse_full_collections():  # the answers are kept until the end: cscore.gcpause
+            return self._evaluate_batch(cases, full)
+
+    def _evaluate_batch(self, cases: Iterable[Any], full: bool) -> list[Decision | CscoreError]:
         answers: list[Decision | CscoreError] = []
         pending: list[_Pending] = []
         shared = False
@@ -472,10 +477,7 @@ class Kernel:
             warnings=warnings,
             rules_version=self._rules_version(used),
             # the same trace for the decision log, without building the entry objects
-            log_trace=lambda: (
-                trace_for_log(results)
-                + entries_for_log(asked_trace(asked, self._missing_facts_rule))
-            ),
+            log_trace=lambda: trace_json(results, asked_trace(asked, self._missing_facts_rule)),
             explanation=lambda: explain_decision(
                 [KindResult(k, rs, res, outcomes[k]) for k, rs, res in results],
                 self.functions,

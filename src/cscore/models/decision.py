@@ -75,7 +75,7 @@ class TraceEntry(BaseModel):
 
 
 TraceSource = Callable[[], list[TraceEntry]]
-LogTraceSource = Callable[[], list[dict[str, Any]]]
+LogTraceSource = Callable[[], str]
 ExplanationSource = Callable[[], dict[str, Any]]
 
 
@@ -118,7 +118,7 @@ class Decision(BaseModel):
     ) -> Decision:
         """A decision from values the kernel already made JSON-ready (not re-validated);
         ``trace`` and ``explanation`` may be functions that build them on first use;
-        ``log_trace`` one that builds the same trace as the log's JSON dicts, without
+        ``log_trace`` one that writes the same trace as the log's JSON text, without
         the entry objects (see :meth:`log_trace`)."""
         values: dict[str, Any] = {
             "case_id": case_id,
@@ -203,10 +203,10 @@ class Decision(BaseModel):
         """:meth:`to_log_dict` as JSON text, serialised once (the decision log's row)."""
         return self.model_dump_json(context=_WITHOUT_EXPLANATION)
 
-    def log_trace(self) -> list[dict[str, Any]] | None:
-        """The trace as the decision log keeps it — ``TraceEntry``'s JSON, values not
-        yet JSON-ready where that needs no rounding — when the kernel gave a recipe for
-        it; ``None``: serialise :attr:`trace` (:meth:`to_log_json`)."""
+    def log_trace(self) -> str | None:
+        """The trace as the decision log keeps it — the JSON text pydantic writes for
+        :attr:`trace` — when the kernel gave a recipe for it; ``None``: serialise
+        :attr:`trace` (:meth:`to_log_json`)."""
         private = self.__pydantic_private__
         source = private.get("_log_trace_source") if private else None
         return source() if source is not None else None

@@ -44,16 +44,25 @@ class Result:
         """The keys this rule set whose value another rule's took (read by the trace)."""
         winners = self.winners
         order = firing.rule.order
-        return [key for key in firing.values if key in winners and order not in winners[key]]
+        lost = []  # a loop, not a comprehension: on Python 3.11 that is a call per firing
+        for key in firing.values:
+            if key in winners and order not in winners[key]:
+                lost.append(key)
+        return lost
 
     def matched(self, firing: Firing) -> dict[str, Any]:
         """The values the rule's condition read. Read now rather than when the rule fired:
         a condition reads only facts and values settled in earlier layers, which never
         change afterwards, so the answer is the same and only a trace that is read pays."""
         found = {}
+        values = self.values
         for name in firing.rule.shown:
-            value = lookup(self.values, name)
-            found[name] = None if value is MISSING else value
+            value = values.get(name, MISSING)  # lookup's first step, without the call
+            if value is MISSING:
+                value = lookup(values, name)  # a dotted name into a nested fact
+                if value is MISSING:
+                    value = None
+            found[name] = value
         return found
 
 

@@ -1,8 +1,8 @@
 """A decision as the log's columns, serialised once.
 
 The decision's JSON (``decisions.decision_json``: everything but the explanation) is
-written by pydantic's Rust encoder from the trace's plain dicts
-(:meth:`Decision.log_trace`), not by building the trace's pydantic objects and then
+put together from the trace's JSON text (:meth:`Decision.log_trace`, written by
+:func:`cscore.trace.trace_json`), not by building the trace's pydantic objects and then
 serialising them, which cost more than the commit. The ``kinds``, ``outcomes`` and
 ``warnings`` columns are the same pieces of text, not cut from the JSON again by SQLite.
 
@@ -15,19 +15,9 @@ from __future__ import annotations
 
 import json
 from json.encoder import encode_basestring
-from typing import Any
 
-from pydantic_core import to_json as rust_json
-
-from cscore.jsonvalues import to_json
 from cscore.models.decision import Decision
-
-
-def _encode(value: Any) -> str:
-    """pydantic's own encoder (what ``model_dump_json`` runs), so the text is the same:
-    a NaN as null, a date as ISO text; anything it does not know as to_json makes it."""
-    return rust_json(value, inf_nan_mode="null", fallback=to_json).decode()
-
+from cscore.trace import encode as _encode
 
 # decision JSON, kinds, outcomes, warnings
 LogColumns = tuple[str, str, str, str]
@@ -35,12 +25,12 @@ LogColumns = tuple[str, str, str, str]
 
 def log_columns(decision: Decision) -> LogColumns:
     """The decision's log JSON and the columns cut from it, serialised once."""
-    trace = decision.log_trace()
-    if trace is not None:
-        try:
+    try:
+        trace = decision.log_trace()
+        if trace is not None:
             return _direct(decision, trace)
-        except (TypeError, ValueError):
-            pass  # a value the encoder refuses: the model's serialiser says why, or copes
+    except (TypeError, ValueError):
+        pass  # a value the encoder refuses: the model's serialiser says why, or copes
     return _by_pydantic(decision)
 
 
@@ -55,14 +45,14 @@ def _texts(values: list[str]) -> str:
     return "[" + ",".join(map(_text, values)) + "]"
 
 
-def _direct(decision: Decision, trace: list[dict[str, Any]]) -> LogColumns:
+def _direct(decision: Decision, trace: str) -> LogColumns:
     outcomes = _encode(decision.outcomes)
     warnings = _texts(decision.warnings)
     # The keys in the order pydantic writes them (the trace, set last, last).
     text = (
         f'{{"case_id":{_text(decision.case_id)},"industry":{_text(decision.industry)},'
         f'"outcomes":{outcomes},"warnings":{warnings},'
-        f'"rules_version":{_text(decision.rules_version)},"trace":{_encode(trace)}}}'
+        f'"rules_version":{_text(decision.rules_version)},"trace":{trace}}}'
     )
     return text, _texts(list(decision.outcomes)), outcomes, warnings
 
