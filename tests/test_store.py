@@ -82,6 +82,20 @@ def test_a_decision_is_logged_with_its_case_and_rule_hits(tmp_path):
     hits = list(db["rule_hits"].rows_where("decision_id = 1", order_by="seq"))
     assert [h["rule"] for h in hits] == [e.rule for e in decision.trace]
     assert db["cases"].get("T-1")["evaluations"] == 1
+    # written as UTF-8 bytes cast to text: text columns, as a reader expects
+    types = db.execute("SELECT typeof(case_json), typeof(decision_json) FROM decisions")
+    assert types.fetchall() == [("text", "text")]
+
+
+def test_a_batch_is_logged_as_text_too(tmp_path):
+    with Kernel(db=tmp_path / "log.db") as kernel:
+        kernel.evaluate_many([{**return_case(), "id": f"B-{n}"} for n in range(40)])
+    db = Database(tmp_path / "log.db")
+    types = db.execute("SELECT DISTINCT typeof(case_json), typeof(decision_json) FROM decisions")
+    assert types.fetchall() == [("text", "text")]
+    assert (
+        db.execute("SELECT count(*) FROM decisions WHERE case_json LIKE '%B-%'").fetchone()[0] == 40
+    )
 
 
 def test_repeated_case_counts_evaluations(tmp_path):

@@ -62,7 +62,8 @@ _UPSERT_CASE = (
 _INSERT_DECISION = (
     "INSERT INTO decisions (id, case_id, industry, kinds, decided_at, as_of, duration_ms,"
     " rules_version, plugin_versions, outcomes, warnings, case_json, decision_json,"
-    " calendar_version, rule_file_set) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " calendar_version, rule_file_set)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT), CAST(? AS TEXT), ?, ?)"
 )
 _LAST_ID = "SELECT coalesce(max(id), 0) FROM decisions"
 # A batch is inserted by multi-row statements of these sizes (the fewest statements, each
@@ -92,7 +93,8 @@ def _upsert_cases(rows: int) -> str:
 @functools.cache
 def _insert_decisions(rows: int) -> str:
     head = _INSERT_DECISION.split(" VALUES ")[0]
-    return f"{head} VALUES {', '.join(['(' + ', '.join('?' * 15) + ')'] * rows)}"
+    one = "(" + _INSERT_DECISION.split(" VALUES (")[1]
+    return f"{head} VALUES {', '.join([one] * rows)}"
 
 
 _INSERT_FILE = "INSERT OR IGNORE INTO rule_files (sha256, path, text) VALUES (?, ?, ?)"
@@ -326,8 +328,11 @@ class DecisionStore:
             self._versions[1],
             outcomes,
             warnings,
-            case_json(case),
-            decision_json,
+            # UTF-8 bytes, cast to text by the statement (_INSERT_DECISION): encoded here
+            # once for the journal and SQLite both, the writer thread binds them without
+            # encoding them again while holding the GIL the callers need.
+            case_json(case).encode(),
+            decision_json.encode(),
             calendar_version,
             rule_files.id if rule_files is not None else None,
         )
