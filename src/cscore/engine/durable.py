@@ -339,9 +339,9 @@ class _Session:
                 # in events.c reads only `sid` and `id` to retract), so each is retracted
                 # by those two fields, all in one call: the whole fact was parsed again
                 # per retraction before.
-                sid = self._sid_json
-                text = ",".join(f'{{{sid},"id":{fact_id}}}' for fact_id in self.asserted)
-                _core.retract_facts(self.handle, f"[{text}]")
+                head = f'{{{self._sid_json},"id":'  # '{"sid":"3","id":' + id + '}'
+                ids = (f"}},{head}").join(map(str, self.asserted))
+                _core.retract_facts(self.handle, f"[{head}{ids}}}]")
                 self.asserted.clear()
             # Nothing may be left to do: retracting must not have started anything.
             return self.state is None or not _core.start_action_for_state(self.handle, self.state)
