@@ -167,19 +167,42 @@ def compile_tri(node: Node, functions: Mapping[str, FunctionSpec]) -> Tri:
     which fact is probed, and the same guards — the request type, the category — are
     read for every fact asked about)."""
     if isinstance(node, BoolOp):
-        parts = tuple(compile_tri(operand, functions) for operand in node.operands)
         # Short-circuit as the rules do: one false operand decides an `and`, one true
-        # operand an `or`, whatever the others are.
+        # operand an `or`, whatever the others are (so the order they are read in does
+        # not change the reading). Comparisons and other leaves are read in this loop,
+        # not through a closure each: the walk reads some twenty a case.
         deciding = node.op != "and"
+        decided: bool | None = deciding  # what a deciding operand makes of the whole
+        leaves = tuple(_leaf_spec(op, functions) for op in node.operands if _is_leaf(op))
+        parts = tuple(compile_tri(op, functions) for op in node.operands if not _is_leaf(op))
 
         def either(
             unknown: frozenset[str], values: Mapping[str, Any], known: Known, ctx: EvalContext
         ) -> bool | None:
             open_ = False
+            found: Any  # a reading, or _UNSEEN in the memo
+            for names, holds, key, sided, absent_means in leaves:
+                if names.isdisjoint(unknown):
+                    found = known.get(key, _UNSEEN)
+                    if found is _UNSEEN:
+                        try:
+                            found = holds(values, ctx)
+                        except Exception:  # cannot be read now: it may go either way
+                            found = None
+                        known[key] = found
+                elif sided and any(lookup(values, name) is MISSING for name in names - unknown):
+                    found = absent_means
+                else:
+                    open_ = True
+                    continue
+                if found is deciding:
+                    return decided
+                if found is None:
+                    open_ = True
             for part in parts:
                 found = part(unknown, values, known, ctx)
                 if found is deciding:
-                    return deciding
+                    return decided
                 if found is None:
                     open_ = True
             return None if open_ else not deciding
@@ -201,7 +224,18 @@ def compile_tri(node: Node, functions: Mapping[str, FunctionSpec]) -> Tri:
     return _compile_leaf(node, functions)
 
 
-def _compile_leaf(node: Node, functions: Mapping[str, FunctionSpec]) -> Tri:
+# A leaf's reading, prepared once: the names it reads, its compiled predicate, its key
+# in the case's memo, whether a missing other name decides it, and what it then is.
+LeafSpec = tuple[frozenset[str], Callable[[Mapping[str, Any], EvalContext], bool], int, bool, bool]
+
+
+def _is_leaf(node: Node) -> bool:
+    return not isinstance(node, BoolOp | Literal) and not (
+        isinstance(node, Unary) and node.op == "not"
+    )
+
+
+def _leaf_spec(node: Node, functions: Mapping[str, FunctionSpec]) -> LeafSpec:
     names = frozenset(names_in(node))
     holds = compile_predicate(node, functions)
     key = id(node)  # the rule set keeps its nodes alive
@@ -214,6 +248,11 @@ def _compile_leaf(node: Node, functions: Mapping[str, FunctionSpec]) -> Tri:
         and not (isinstance(node.right, Literal) and node.right.value is None)
     )
     absent_means = isinstance(node, Compare) and node.op in ("!=", "not in")
+    return names, holds, key, sided, absent_means
+
+
+def _compile_leaf(node: Node, functions: Mapping[str, FunctionSpec]) -> Tri:
+    names, holds, key, sided, absent_means = _leaf_spec(node, functions)
 
     def leaf(
         unknown: frozenset[str], values: Mapping[str, Any], known: Known, ctx: EvalContext
