@@ -339,6 +339,7 @@ class WorkerPool:
             return False
         batch = _Batch(workers, requests)
         observed = any(True for _ in each_implementation(kernel.pm, "decision_made"))
+        served: dict[tuple[str, tuple[str, ...]], str] = {}  # the batch's rules versions
         raised: BaseException | None = None
         for chunk, results in zip(chunks, batch.results(), strict=True):
             if raised is not None:
@@ -358,7 +359,7 @@ class WorkerPool:
                 elif result[0] == "e":
                     answers.append(_rebuilt(*result[1]))  # type: ignore[arg-type]
                 else:
-                    self._accept(case, result, answers, pending, observed)
+                    self._accept(case, result, answers, pending, observed, served)
             if raised is not None:
                 batch.stop_sending()
             elif log and kernel.store is not None and kernel.store.commit_wait:
@@ -376,15 +377,21 @@ class WorkerPool:
         answers: list[Decision | CscoreError],
         pending: list[_Pending],
         observed: bool,
+        served: dict[tuple[str, tuple[str, ...]], str],
     ) -> None:
-        """A worker's decision, queued for the log and the observers in case order."""
+        """A worker's decision, queued for the log and the observers in case order.
+        ``served``: the rules version this process serves per industry and kinds, looked
+        up once per batch (as the batch's other cases are decided with)."""
         kernel = self.kernel
         _tag, head, as_of, duration_ms, envelope, columns, explained = result
         case_id, industry, outcomes, warnings, version = head
-        served = kernel._rules_version(
-            [kernel.library.get(industry, kind).compiled for kind in outcomes]
-        )
-        if served != version:  # the worker had other rules (a reload between): here
+        kinds = (industry, tuple(outcomes))
+        here = served.get(kinds)
+        if here is None:
+            here = served[kinds] = kernel._rules_version(
+                [kernel.library.get(industry, kind).compiled for kind in outcomes]
+            )
+        if here != version:  # the worker had other rules (a reload between): here
             kernel._evaluate_into(case, answers, pending)
             return
         again = _Again(kernel, case, as_of)
