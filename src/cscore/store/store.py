@@ -34,6 +34,7 @@ import os
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -139,6 +140,20 @@ def parse_age(text: str | dt.timedelta) -> dt.timedelta:
     if match is None:
         raise ValueError(f"age {text!r} is not like 30d, 12h, 90m or 4w")
     return dt.timedelta(**{_AGE_UNITS[match.group(2)]: int(match.group(1))})
+
+
+_stamp: tuple[int, str] = (0, "")  # the last second's decided_at text
+
+
+def _decided_at() -> str:
+    """Now, to the second, in China time (``decided_at``): the text is made once per
+    second, not for every decision (the clock is read each time all the same)."""
+    global _stamp
+    second = int(time.time())
+    if _stamp[0] != second:
+        text = dt.datetime.fromtimestamp(second, CHINA_TZ).isoformat(timespec="seconds")
+        _stamp = (second, text)
+    return _stamp[1]
 
 
 def _dumps(value: Any) -> str:
@@ -312,7 +327,7 @@ class DecisionStore:
         when someone waits, flushes or closes; one that does not wait, on its thread.
         ``columns``: the decision's :func:`~cscore.store.logrow.log_columns`, when they
         were made already (by a pool worker, :mod:`cscore.pool`)."""
-        now = dt.datetime.now(CHINA_TZ).isoformat(timespec="seconds")
+        now = _decided_at()
         if self._versions is None or self._versions[0] != plugin_versions:
             self._versions = (dict(plugin_versions), _dumps(plugin_versions))
         # the one serialisation (the explanation is left out)
