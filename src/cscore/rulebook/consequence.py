@@ -169,45 +169,10 @@ def compile_tri(node: Node, functions: Mapping[str, FunctionSpec]) -> Tri:
     if isinstance(node, BoolOp):
         # Short-circuit as the rules do: one false operand decides an `and`, one true
         # operand an `or`, whatever the others are (so the order they are read in does
-        # not change the reading). Comparisons and other leaves are read in this loop,
-        # not through a closure each: the walk reads some twenty a case.
-        deciding = node.op != "and"
-        decided: bool | None = deciding  # what a deciding operand makes of the whole
+        # not change the reading).
         leaves = tuple(_leaf_spec(op, functions) for op in node.operands if _is_leaf(op))
         parts = tuple(compile_tri(op, functions) for op in node.operands if not _is_leaf(op))
-
-        def either(
-            unknown: frozenset[str], values: Mapping[str, Any], known: Known, ctx: EvalContext
-        ) -> bool | None:
-            open_ = False
-            found: Any  # a reading, or _UNSEEN in the memo
-            for names, holds, key, sided, absent_means in leaves:
-                if names.isdisjoint(unknown):
-                    found = known.get(key, _UNSEEN)
-                    if found is _UNSEEN:
-                        try:
-                            found = holds(values, ctx)
-                        except Exception:  # cannot be read now: it may go either way
-                            found = None
-                        known[key] = found
-                elif sided and any(lookup(values, name) is MISSING for name in names - unknown):
-                    found = absent_means
-                else:
-                    open_ = True
-                    continue
-                if found is deciding:
-                    return decided
-                if found is None:
-                    open_ = True
-            for part in parts:
-                found = part(unknown, values, known, ctx)
-                if found is deciding:
-                    return decided
-                if found is None:
-                    open_ = True
-            return None if open_ else not deciding
-
-        return either
+        return _junction(node.op != "and", leaves, parts)
     if isinstance(node, Unary) and node.op == "not":
         inner = compile_tri(node.operand, functions)
 
@@ -221,7 +186,7 @@ def compile_tri(node: Node, functions: Mapping[str, FunctionSpec]) -> Tri:
     if isinstance(node, Literal):
         constant = bool(node.value)
         return lambda unknown, values, known, ctx: constant
-    return _compile_leaf(node, functions)
+    return _junction(False, (_leaf_spec(node, functions),), ())
 
 
 # A leaf's reading, prepared once: the names it reads, its compiled predicate, its key
@@ -251,27 +216,44 @@ def _leaf_spec(node: Node, functions: Mapping[str, FunctionSpec]) -> LeafSpec:
     return names, holds, key, sided, absent_means
 
 
-def _compile_leaf(node: Node, functions: Mapping[str, FunctionSpec]) -> Tri:
-    names, holds, key, sided, absent_means = _leaf_spec(node, functions)
+def _junction(deciding: bool, leaves: tuple[LeafSpec, ...], parts: tuple[Tri, ...]) -> Tri:
+    """An `or` (``deciding`` True) or `and` of leaves and other readings. The leaves are
+    read in this loop, not through a closure each (the walk reads some twenty a case);
+    a lone leaf is an `and` of one."""
+    decided: bool | None = deciding  # what a deciding operand makes of the whole
 
-    def leaf(
+    def either(
         unknown: frozenset[str], values: Mapping[str, Any], known: Known, ctx: EvalContext
     ) -> bool | None:
-        if not names.isdisjoint(unknown):
-            if sided and any(lookup(values, name) is MISSING for name in names - unknown):
-                return absent_means
-            return None
-        found = known.get(key, _UNSEEN)
-        if found is not _UNSEEN:
-            return found  # type: ignore[return-value]
-        try:
-            result: bool | None = holds(values, ctx)
-        except Exception:  # a leaf that cannot be read now: it may go either way
-            result = None
-        known[key] = result
-        return result
+        open_ = False
+        found: Any  # a reading, or _UNSEEN in the memo
+        for names, holds, key, sided, absent_means in leaves:
+            if names.isdisjoint(unknown):
+                found = known.get(key, _UNSEEN)
+                if found is _UNSEEN:
+                    try:
+                        found = holds(values, ctx)
+                    except Exception:  # cannot be read now: it may go either way
+                        found = None
+                    known[key] = found
+            elif sided and any(lookup(values, name) is MISSING for name in names - unknown):
+                found = absent_means
+            else:
+                open_ = True
+                continue
+            if found is deciding:
+                return decided
+            if found is None:
+                open_ = True
+        for part in parts:
+            found = part(unknown, values, known, ctx)
+            if found is deciding:
+                return decided
+            if found is None:
+                open_ = True
+        return None if open_ else not deciding
 
-    return leaf
+    return either
 
 
 _UNSEEN = object()
