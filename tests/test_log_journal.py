@@ -31,9 +31,16 @@ def decision() -> Decision:
         return kernel.evaluate(return_case())
 
 
-def _submit(store: DecisionStore, decision: Decision, case_id: str) -> Any:
+def _submit(
+    store: DecisionStore, decision: Decision, case_id: str, rule_files: Any = None
+) -> Any:
     return store.submit(
-        {"id": case_id}, decision, plugin_versions={"p": "1"}, duration_ms=1.0, as_of=None
+        {"id": case_id},
+        decision,
+        plugin_versions={"p": "1"},
+        duration_ms=1.0,
+        as_of=None,
+        rule_files=rule_files,
     )
 
 
@@ -215,14 +222,7 @@ def test_the_journal_rotates_and_old_ones_go_once_committed(tmp_path, decision):
     seen: set[str] = set()
     snapshot = _snapshot()
     for n in range(40):
-        store.submit(
-            {"id": f"R-{n}"},
-            decision,
-            plugin_versions={},
-            duration_ms=1.0,
-            as_of=None,
-            rule_files=snapshot,
-        )
+        _submit(store, decision, f"R-{n}", snapshot)
         seen |= {p.name for p in _journals(tmp_path)}
         if n % 10 == 9:
             store.flush()
@@ -230,14 +230,7 @@ def test_the_journal_rotates_and_old_ones_go_once_committed(tmp_path, decision):
     assert len(seen) >= 5
     _stall(store)
     for n in range(40, 50):
-        store.submit(
-            {"id": f"R-{n}"},
-            decision,
-            plugin_versions={},
-            duration_ms=1.0,
-            as_of=None,
-            rule_files=snapshot,
-        )
+        _submit(store, decision, f"R-{n}", snapshot)
     _crash(store)
     assert len(_journals(tmp_path)) >= 2  # rotated ones not committed stay
     log = Database(db)
