@@ -84,9 +84,13 @@ def engine():
     eng.close()
 
 
-def engine_fires(engine_ruleset: Any, compiled: CompiledRuleset, facts: dict[str, Any]) -> bool:
+def engine_fires(
+    engine_ruleset: Any, compiled: CompiledRuleset, facts: dict[str, Any], idle: bool
+) -> bool:
+    """Whether the rule fired; ``idle``: the ruleset was loaded without settle rules and
+    settles each layer when the engine is idle, else by the settle rules' actions."""
     evaluation = Evaluation(compiled, facts, EvalContext(calendar=WorkCalendar()))
-    evaluation.run_in(engine_ruleset)
+    evaluation.run_in(engine_ruleset, settles_when_idle=idle)
     return evaluation.result().outcome.get("hit") is True
 
 
@@ -205,17 +209,22 @@ def test_hoisted_conditions_agree_with_interpreter(engine, source, seed):
         compiled = ruleset_for(source)
     except RuleLoadError:
         reject()  # e.g. `a + 1 == max(a, b)`, which no engine test can isolate a field in
-    loaded = engine.load("hoist", compiled.definition, action_budget=200)
+    loaded = engine.load("hoist", compiled.definition_for(True), action_budget=200)
+    settling = engine.load("hoist-s", compiled.definition_for(False), action_budget=200)
     rng = random.Random(seed)
     try:
-        for facts in [{}, *(random_facts(rng) for _ in range(25))]:
+        for n, facts in enumerate([{}, *(random_facts(rng) for _ in range(25))]):
             expected = interpreter_says(source, facts)
-            got = engine_fires(loaded, compiled, facts)
+            # both ways of settling a layer: when idle, and by settle rules
+            got = engine_fires(loaded, compiled, facts, True)
             assert got == expected, (
                 f"{source}\nfacts: {facts}\nengine {got}, interpreter {expected}"
             )
+            if n % 3 == 0:
+                assert engine_fires(settling, compiled, facts, False) == expected, source
     finally:
         loaded.close()
+        settling.close()
 
 
 # --- deterministic checks ----------------------------------------------------------------
@@ -256,11 +265,11 @@ def test_a_missing_list_leaves_the_value_unset_and_the_comparison_false(engine):
     """`count(claims …) == 0` is false when the case has no claims at all, as in a value."""
     source = "count(claims where ok) == 0"
     compiled = ruleset_for(source)
-    loaded = engine.load("missing", compiled.definition, action_budget=50)
+    loaded = engine.load("missing", compiled.definition_for(True), action_budget=50)
     try:
-        assert engine_fires(loaded, compiled, {}) is False
-        assert engine_fires(loaded, compiled, {"claims": []}) is True
-        assert engine_fires(loaded, compiled, {"claims": [{"ok": True}]}) is False
+        assert engine_fires(loaded, compiled, {}, True) is False
+        assert engine_fires(loaded, compiled, {"claims": []}, True) is True
+        assert engine_fires(loaded, compiled, {"claims": [{"ok": True}]}, True) is False
     finally:
         loaded.close()
     assert interpreter_says(source, {}) is False

@@ -31,9 +31,7 @@ def decision() -> Decision:
         return kernel.evaluate(return_case())
 
 
-def _submit(
-    store: DecisionStore, decision: Decision, case_id: str, rule_files: Any = None
-) -> Any:
+def _submit(store: DecisionStore, decision: Decision, case_id: str, rule_files: Any = None) -> Any:
     return store.submit(
         {"id": case_id},
         decision,

@@ -215,7 +215,8 @@ def test_hook_create_engine():
 def test_an_engine_without_encoded_facts_gets_plain_dicts():
     """Only an engine that says it takes layer facts (``encoded_facts``) gets them; any
     other gets every fact — the first and each layer's — as a plain dict holding the
-    fields its rules read, and decides the same."""
+    fields its rules read, and decides the same. One that does not settle when idle
+    gets a settle rule per layer."""
     seen: list[type] = []
     tags: list[str] = []
 
@@ -240,10 +241,14 @@ def test_an_engine_without_encoded_facts_gets_plain_dicts():
         def close(self):
             self.inner.close()
 
+    loaded_rules: list[str] = []
+
     class PlainEngine(DurableEngine):
         name = "plain"
+        settles_when_idle = False  # so it is given a settle rule per layer
 
         def load(self, name, definition, *, action_budget):
+            loaded_rules.extend(definition)
             return PlainRuleset(super().load(name, definition, action_budget=action_budget))
 
     class Provider:
@@ -257,6 +262,7 @@ def test_an_engine_without_encoded_facts_gets_plain_dicts():
         assert kernel.evaluate(return_case()).outcomes == expected
     assert seen and set(seen) == {dict}
     assert tags[0] == "L0.0" and len(set(tags)) > 1  # the first fact and later layers'
+    assert "s0" in loaded_rules and "s1" in loaded_rules  # layers settled by settle rules
 
 
 def test_hook_route_case():

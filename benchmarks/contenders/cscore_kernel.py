@@ -106,7 +106,7 @@ class EngineAlone:
         live = self.kernel.library.get("ecommerce", case["kind"])
         evaluation = Evaluation(live.compiled, facts, EvalContext(calendar=calendar))
         if live.compiled.rules:
-            evaluation.run_in(live.engine)
+            evaluation.run_in(live.engine, live.settles_when_idle)
         return to_json_dict(evaluation.result().outcome, live.compiled.money)
 
     def close(self) -> None:

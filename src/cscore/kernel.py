@@ -549,7 +549,7 @@ class Kernel:
             if not live.compiled.rules:  # nothing to match: the outcome is the defaults
                 return evaluation
             try:
-                evaluation.run_in(live.engine)
+                evaluation.run_in(live.engine, live.settles_when_idle)
             except RulesetClosed:  # swapped by a reload meanwhile: use the new version
                 continue
             return evaluation

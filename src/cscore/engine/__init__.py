@@ -32,6 +32,9 @@ def engine_field(path: str) -> str:
 
 # Called for each rule that fires; may return facts to assert into the same session.
 OnAction = Callable[[str], list[Fact] | None]
+# Called (by an engine that settles when idle) whenever no rule action is left; returns
+# the facts to assert next (the next layer's), or None: the evaluation is complete.
+OnIdle = Callable[[], list[Fact] | None]
 
 
 class RulesetClosed(RuntimeError):
@@ -46,8 +49,12 @@ class EngineRuleset(Protocol):
 
     name: str
 
-    def run(self, first_facts: list[Fact], on_action: OnAction) -> int:
-        """Evaluate one case in a fresh session; return how many actions ran."""
+    def run(
+        self, first_facts: list[Fact], on_action: OnAction, on_idle: OnIdle | None = None
+    ) -> int:
+        """Evaluate one case in a fresh session; return how many actions ran.
+        ``on_idle`` is given only to the rulesets of an engine that settles when idle
+        (see :class:`Engine`)."""
         ...
 
     def close(self) -> None:
@@ -56,6 +63,15 @@ class EngineRuleset(Protocol):
 
 
 class Engine(Protocol):
+    """Loads rule set definitions.
+
+    A layer of derived values is settled once no rule action of it is left. An engine
+    with a true ``settles_when_idle`` attribute says so itself: it is given definitions
+    without settle rules, and its rulesets' ``run`` calls ``on_idle`` whenever no action
+    is pending (then asserts what it returns). Any other engine gets a settle rule per
+    layer (``s0``, ``s1``, … at the lowest priority), whose action ``on_action`` settles
+    the layer."""
+
     name: str
 
     def load(self, name: str, definition: dict[str, Any], *, action_budget: int) -> EngineRuleset:

@@ -65,7 +65,6 @@ from cscore.rulebook.yamlsource import line_offset
 # hold fewer when long lists would put too many tests under one node (fanout.py).
 CHUNK = 50
 PRIME_TAG = "__prime"  # the tag of the engine adapter's own priming fact
-SETTLE_PRIORITY = 65000  # settle actions run after every rule of their layer
 DATA_KEYS = ("missing_fields", "invalid_fields")  # requires / checks report in these
 
 
@@ -735,8 +734,6 @@ class _Assembler:
                 chunk_tag(rule.layer, chunk), engine_condition
             )
         self.stop_on_errors()
-        for layer in range(layer_count):
-            definition[f"s{layer}"] = {"all": [{"m": {"t": f"L{layer}.0"}}], "pri": SETTLE_PRIORITY}
         chunks = packing.per_layer(layer_count)
         last_writer: dict[str, int] = {}
         for rule in rules:

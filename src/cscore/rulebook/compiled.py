@@ -13,6 +13,8 @@ from cscore.language.types import Type
 from cscore.rulebook.fanout import chunk_tag
 from cscore.rulebook.model import NO_DEFAULT, ConstantSpec, KeySpec, RuleFile, RuleRole, Where
 
+SETTLE_PRIORITY = 65000  # settle rules run after every rule of their layer
+
 
 @dataclass(frozen=True, slots=True)
 class CompiledSet:
@@ -141,6 +143,20 @@ class CompiledRuleset:
             for key, spec in self.keys.items()
             if spec.default is not NO_DEFAULT and key not in written
         }
+
+    def definition_for(self, settles_when_idle: bool) -> dict[str, Any]:
+        """The engine definition. An engine that says when no rule action is left
+        (``settles_when_idle``: it calls the evaluation's ``on_idle``) gets the rules
+        alone; any other also gets a settle rule per layer, matching the layer's first
+        fact after every other rule (the lowest priority): its action settles the
+        layer."""
+        if settles_when_idle:
+            return self.definition
+        settle = {
+            f"s{layer}": {"all": [{"m": {"t": f"L{layer}.0"}}], "pri": SETTLE_PRIORITY}
+            for layer in range(self.layer_count)
+        }
+        return {**self.definition, **settle}
 
     @property
     def outputs(self) -> list[str]:

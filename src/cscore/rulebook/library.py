@@ -45,6 +45,7 @@ class RuleRoot:
 class LiveRuleset:
     compiled: CompiledRuleset
     engine: EngineRuleset
+    settles_when_idle: bool = False  # loaded without settle rules: run it with on_idle
 
 
 @dataclass
@@ -285,9 +286,10 @@ class RuleLibrary:
         # settles once; four times that, and a loop is certain.
         budget = 4 * (len(ruleset.rules) + ruleset.layer_count) + 16
         name = f"{ruleset.key}@{ruleset.version.removeprefix('sha256:')[:12]}"
-        loaded = self.engine.load(name, ruleset.definition, action_budget=budget)
+        idle = bool(getattr(self.engine, "settles_when_idle", False))
+        loaded = self.engine.load(name, ruleset.definition_for(idle), action_budget=budget)
         previous = self._live.get(ruleset_key)
-        self._live[ruleset_key] = LiveRuleset(ruleset, loaded)
+        self._live[ruleset_key] = LiveRuleset(ruleset, loaded, idle)
         self._versions[ruleset_key] = ruleset.version
         if previous is not None:
             previous.engine.close()  # waits for evaluations in flight on it

@@ -108,19 +108,30 @@ class Evaluation:
         self.shared = SharedFields(fields)
         # Per layer, the keys rules of this case set that settle in it (by first setting).
         self.due: dict[int, list[str]] = {}
+        self.layer = 0  # the layer whose facts were asserted last, not yet settled
 
     # the engine's side of the conversation -------------------------------------
 
-    def run_in(self, engine: EngineRuleset) -> int:
+    def run_in(self, engine: EngineRuleset, settles_when_idle: bool = False) -> int:
         """Evaluate in ``engine``: its layer facts, then each rule that fires; how many
-        actions ran. An engine that does not take layer facts gets plain dicts."""
+        actions ran. ``settles_when_idle``: it was loaded without settle rules and calls
+        :meth:`on_idle` (cscore.engine.Engine). An engine that does not take layer facts
+        gets plain dicts."""
         if getattr(engine, "encoded_facts", False):
+            if settles_when_idle:
+                return engine.run(self.first_facts(), self.on_action, self.on_idle)
             return engine.run(self.first_facts(), self.on_action)
 
         def on_action(name: str) -> list[Fact] | None:
             return plain_facts(self.on_action(name))
 
-        return engine.run(plain_facts(self.first_facts()) or [], on_action)
+        def on_idle() -> list[Fact] | None:
+            return plain_facts(self.on_idle())
+
+        first = plain_facts(self.first_facts()) or []
+        if settles_when_idle:
+            return engine.run(first, on_action, on_idle)
+        return engine.run(first, on_action)
 
     def first_facts(self) -> list[Fact]:
         return self.layer_facts(0)
@@ -135,6 +146,14 @@ class Evaluation:
             self.fire(rule)
             return None
         return self.settle_layer(int(name[1:]))  # "s3": layer 3 is complete
+
+    def on_idle(self) -> list[Fact] | None:
+        """No rule action is left: the layer last asserted is complete. Settle it; the
+        next layer's facts (None: the evaluation is done)."""
+        layer = self.layer
+        if layer >= self.ruleset.layer_count:
+            return None
+        return self.settle_layer(layer)
 
     # firing and settling -------------------------------------------------------
 
@@ -188,6 +207,7 @@ class Evaluation:
 
     def settle_layer(self, layer: int) -> list[Fact] | None:
         ruleset = self.ruleset
+        self.layer = layer + 1  # settled: the next is the one asserted now, if any
         beaten: dict[frozenset[str] | None, set[int]] = {}
         if layer in ruleset.grouped_layers:
             beaten = self.beaten_rows(ruleset.layer_groups[layer])
