@@ -75,6 +75,8 @@ class CompiledRuleset:
 
     def __post_init__(self) -> None:
         self.by_engine_name = {rule.engine_name: rule for rule in self.rules}
+        # The winners of a key one rule alone set, made once (settling takes them).
+        self.sole_winner = {rule.order: frozenset((rule.order,)) for rule in self.rules}
         # Values and facts typed money: the only ones a decision rounds (2 decimals).
         self.money = frozenset(
             name

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +40,7 @@ class Result:
     firings: list[Firing]
     values: dict[str, Any]  # the facts and every settled key
     # the rules (by order) whose value each settled key took; read by cscore.explain
-    winners: dict[str, set[int]] = field(default_factory=dict)
+    winners: dict[str, AbstractSet[int]] = field(default_factory=dict)
 
     def overridden(self, firing: Firing) -> list[str]:
         """The keys this rule set whose value another rule's took (read by the trace)."""
@@ -87,7 +88,7 @@ class Evaluation:
         self.ctx = ctx
         self.values: dict[str, Any] = dict(facts)
         self.candidates: dict[str, list[Candidate]] = {}
-        self.winners: dict[str, set[int]] = {}
+        self.winners: dict[str, AbstractSet[int]] = {}
         self.firings: list[Firing] = []
         self.missing: list[str] = []
         # Row groups (rulebook.rowgroups): rules that lost their row, per group, and the
@@ -219,7 +220,7 @@ class Evaluation:
         # of this evaluation set that settle in this layer, and the layer's keys with a
         # default (no rule having set them).
         values, all_candidates, winners = self.values, self.candidates, self.winners
-        shared, plan = self.shared, ruleset.settle_plan
+        shared, plan, sole = self.shared, ruleset.settle_plan, ruleset.sole_winner
         due = self.due.pop(layer, [])
         for key in ruleset.defaults_at.get(layer, ()):
             if key not in all_candidates:
@@ -241,7 +242,7 @@ class Evaluation:
             elif len(candidates) == 1 and hit != "collect":  # one rule decided
                 only = candidates[0]
                 value = only.value
-                winners[key] = {only.rule.order}
+                winners[key] = sole[only.rule.order]
                 if type(value) is Unavailable:
                     self.missing.append(value.fact)
                     continue
