@@ -13,16 +13,14 @@ killed, so a decision whose ``wait`` returned cannot be lost by a ``kill -9``.
 
 A store that does not wait (opt-in) has a writer thread commit what is queued instead.
 
-A journaled store (``durable=True``, the default for a log file: :mod:`cscore.store.journal`)
-queues decisions that are durable already. A writer thread commits them behind the
-callers, ``delay`` seconds after the first one arrives (batches: fewer transactions, less
-of the writer's Python holding the GIL per decision); a caller that needs the id (a
-waiting :meth:`Ticket.wait`) still leads a commit itself when the writer is not on it.
-A failed commit fails no decision: the batch goes back to the front of the queue, the
-caller that led it hears why (its ticket stays queued), and the thread retries with a
-growing pause, warning once per run of failures. So that a writer falling behind cannot
-grow the queue without end, a caller that finds more than ``max_queued`` decisions
-waiting commits them itself (:meth:`GroupCommit.keep_up`).
+A journaled store (:mod:`cscore.store.journal`) has its journal loaded by a loader
+process (:mod:`cscore.store.loader`) and uses this only for the decisions whose id a
+caller waits for. ``durable=True`` (no store uses it now) queues decisions that are
+durable already: a writer thread commits them behind the callers, ``delay`` seconds
+after the first one arrives; a failed commit fails no decision (the batch goes back to
+the front of the queue and the thread retries with a growing pause, warning once per
+run of failures), and a caller that finds more than ``max_queued`` waiting commits them
+itself (:meth:`GroupCommit.keep_up`).
 """
 
 from __future__ import annotations
