@@ -2,8 +2,9 @@
 
 One place for the SQL that inserts decisions (the store's direct commits, its recovery
 of orphaned journals, its own journal on ``flush``/``close``, and the loader process,
-:mod:`cscore.store.loader`, all call it): plain ``sqlite3``, no sqlite-utils, so the
-loader stays small.
+:mod:`cscore.store.loader`, all call it): plain ``sqlite3``, no sqlite-utils, and
+nothing of cscore but the journal, so the loader starts in a few milliseconds
+(:data:`cscore.store.loader.BOOT`).
 
 :func:`load_journal` is the one way a journal gets into SQLite: inside ``BEGIN
 IMMEDIATE`` (the write lock) it re-reads how far the journal is committed (the
@@ -21,10 +22,10 @@ import functools
 import json
 import os
 import sqlite3
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
-from cscore.rulebook.snapshot import FileRef, RuleSnapshot
 from cscore.store import journal as journals
 
 _UPSERT_CASE = (
@@ -55,7 +56,48 @@ PROGRESS = (
 )
 ROW_FIELDS = 14  # a decision's row as DecisionStore.submit builds it (after the id)
 
-Decisions = list[tuple[tuple[Any, ...], RuleSnapshot | None]]
+
+class FileLike(Protocol):
+    """A rule file as a rule file set names it (:class:`cscore.rulebook.snapshot.FileRef`)."""
+
+    @property
+    def root(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def sha256(self) -> str: ...
+
+
+class SetLike(Protocol):
+    """A rule file set (:class:`cscore.rulebook.snapshot.RuleSnapshot`, or one read back
+    from a journal): its id, files, and the texts kept (sha256 → text)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def files(self) -> Sequence[FileLike]: ...
+    @property
+    def texts(self) -> Mapping[str, str]: ...
+
+
+class JournalFile(NamedTuple):
+    root: str
+    name: str
+    path: str
+    sha256: str
+
+
+class JournalSet(NamedTuple):
+    """A rule file set as a journal holds it (the rulebook is not imported here)."""
+
+    id: str
+    files: tuple[JournalFile, ...]
+    texts: dict[str, str]
+
+
+Decisions = list[tuple[tuple[Any, ...], SetLike | None]]
 
 
 def _chunks(count: int) -> list[tuple[int, int]]:
@@ -108,7 +150,7 @@ def insert(conn: sqlite3.Connection, decisions: Decisions, stored: set[str]) -> 
     return int(last)
 
 
-def write_rule_files(conn: sqlite3.Connection, snapshot: RuleSnapshot) -> None:
+def write_rule_files(conn: sqlite3.Connection, snapshot: SetLike) -> None:
     """Each text once per content hash, each set once (another process may have
     written them already: INSERT OR IGNORE)."""
     conn.executemany(
@@ -126,23 +168,23 @@ def write_rule_files(conn: sqlite3.Connection, snapshot: RuleSnapshot) -> None:
     conn.execute(_INSERT_SET, [snapshot.id, json.dumps(files, separators=(",", ":"))])
 
 
-def snapshot_frame(snapshot: RuleSnapshot) -> bytes:
+def snapshot_frame(snapshot: SetLike) -> bytes:
     files = tuple((ref.root, ref.name, ref.path, ref.sha256) for ref in snapshot.files)
     return journals.frame(("s", snapshot.id, files, dict(snapshot.texts)))
 
 
-def recovered(records: list[tuple[Any, ...]]) -> tuple[Decisions, list[RuleSnapshot]]:
+def recovered(records: list[tuple[Any, ...]]) -> tuple[Decisions, list[SetLike]]:
     """A journal's decisions with the rule file sets it wrote for them, and every set
     it wrote (a set's frame may be loaded in an earlier transaction than its decisions;
     a row of another shape is not one this version wrote: left out rather than
     half-inserted)."""
-    sets: dict[str, RuleSnapshot] = {}
+    sets: dict[str, SetLike] = {}
     decisions: Decisions = []
     for record in records:
         if record[0] == "s":
             _tag, set_id, files, texts = record
-            refs = tuple(FileRef(*ref) for ref in files)
-            sets[set_id] = RuleSnapshot(set_id, refs, dict(texts))
+            refs = tuple(JournalFile(*ref) for ref in files)
+            sets[set_id] = JournalSet(set_id, refs, dict(texts))
         elif len(record[1]) == ROW_FIELDS:
             row = record[1]
             decisions.append((row, sets.get(row[-1]) if row[-1] is not None else None))

@@ -54,6 +54,7 @@ from cscore.store import journal as journals
 from cscore.store import load
 from cscore.store.checkpoint import Checkpointer
 from cscore.store.journal import Segment
+from cscore.store.loader import BOOT
 from cscore.store.logrow import LogColumns, log_columns
 from cscore.store.migrations import core
 from cscore.store.writer import GroupCommit, Ticket
@@ -369,14 +370,11 @@ class DecisionStore:
         if not self.spawn_loader or self._closing:
             return
         package = str(Path(__file__).resolve().parents[2])  # the cscore this store is
-        path = os.environ.get("PYTHONPATH")
-        env = {**os.environ, "PYTHONPATH": package + (os.pathsep + path if path else "")}
         try:
             self._loader = subprocess.Popen(
-                [sys.executable, "-m", "cscore.store.loader", self.path],
+                [sys.executable, "-c", BOOT, package, self.path],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
-                env=env,
             )
         except OSError as exc:
             self.spawn_loader = False
