@@ -184,3 +184,22 @@ def test_a_one_shot_cli_run_starts_no_loader(tmp_path, monkeypatch):
     assert started == []
     assert _raw_ids(db) == [return_case()["id"]]
     assert list(tmp_path.glob("log.db.*journal-*")) == []
+
+
+def test_retention_prunes_as_decisions_are_journaled(tmp_path, decision, monkeypatch):
+    """The loader does not prune: the store counts journaled decisions and prunes every
+    PRUNE_EVERY of them, as it did when its own thread committed them."""
+    monkeypatch.setattr(store_module, "PRUNE_EVERY", 5)
+    db = tmp_path / "log.db"
+    store = DecisionStore(db, retention="1d")
+    store.spawn_loader = False
+    store.record({"id": "OLD"}, decision, plugin_versions={}, duration_ms=1, as_of=None)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE decisions SET decided_at = '2000-01-01T00:00:00+08:00'")
+    for n in range(3):
+        _submit(store, decision, f"P-{n}")
+    assert _raw_ids(db) == ["OLD"]
+    _submit(store, decision, "P-3")  # the fifth since the last prune (with the record)
+    assert _raw_ids(db) == []  # pruned, with no flush (the new ones are journaled)
+    store.close()
+    assert _raw_ids(db) == [f"P-{n}" for n in range(4)]
