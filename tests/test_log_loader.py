@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from cscore.cli import cli
 from cscore.kernel import Kernel
 from cscore.models.decision import Decision
-from cscore.store import DecisionStore
+from cscore.store import DecisionStore, loader
 from cscore.store import store as store_module
 
 from .conftest import return_case
@@ -73,6 +73,9 @@ def test_one_decision_reaches_sqlite_with_no_further_call(tmp_path, decision):
     assert store._loader is None  # not at once: a one-shot run would not pay for it
     assert _until(lambda: _raw_ids(db) == ["L-0"])
     assert store._loader is not None and store._loader.poll() is None  # it, not us
+    with open(f"/proc/{store._loader.pid}/stat", encoding="ascii") as stat:
+        nice = int(stat.read().rsplit(")", 1)[1].split()[16])
+    assert nice == os.nice(0) + loader.NICENESS  # background work: the callers go first
     store.close()
 
 
