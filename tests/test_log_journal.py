@@ -1,12 +1,12 @@
 """The decision log's journal (cscore.store.journal): a decision is durable once it is
-journaled, a writer thread loads it into SQLite, and a writer that opens the log loads
-the journals of processes that are gone — each decision once, a torn tail ignored."""
+journaled, a loader process (or the store itself, on flush and close) loads it into
+SQLite, and a writer that opens the log loads the journals of processes that are gone —
+each decision once, a torn tail ignored. The loader process: tests/test_log_loader.py."""
 
 from __future__ import annotations
 
 import errno
 import json
-import logging
 import os
 import sqlite3
 import stat
@@ -55,26 +55,27 @@ def _raw_ids(db: Path) -> list[str]:
 
 
 def _stall(store: DecisionStore) -> None:
-    """SQLite refuses every commit of this store from now on (the journal still takes
-    each decision): what is journaled stays out of the log."""
-    assert store._writer is not None
+    """Nothing loads this store's journal from now on (no loader process, and SQLite
+    refuses the store's own loads; the journal still takes each decision): what is
+    journaled stays out of the log."""
+    store.spawn_loader = False
+    store._stop_loader()
 
-    def refuse(items: list[Any]) -> list[int]:
-        raise StoreError("decision journaled, not yet in the decision log: disk I/O error")
+    def refuse(segment: Any) -> None:
+        return None  # as a log busy past its timeout
 
-    store._writer._write = refuse
+    store._load_segment = refuse  # type: ignore[method-assign]
 
 
 def _crash(store: DecisionStore) -> None:
     """The process dies now: no flush, no trim; the journal's lock goes with its file
-    descriptor (as the kernel releases it at a process's death)."""
+    descriptor (as the kernel releases it at a process's death). Its loader process,
+    if any, sees the end of its pipe and loads what is there (as it would then)."""
+    store.spawn_loader = False
+    store._stop_loader()
     writer = store._writer
     assert writer is not None
     writer._closed = True
-    writer._stop.set()
-    writer._wake.set()
-    if writer._thread is not None:
-        writer._thread.join()
     for segment in store._segments:
         journal.release(segment)
     store._segments = []
@@ -83,9 +84,9 @@ def _crash(store: DecisionStore) -> None:
     store.db.close()
 
 
-def test_a_journaled_decision_is_in_the_log_once_the_writer_loads_it(tmp_path, decision):
-    """submit returns once journaled; the writer thread loads it without anyone waiting;
-    the store's own reads see it at once (they flush first)."""
+def test_a_journaled_decision_is_in_the_log_once_loaded(tmp_path, decision):
+    """submit returns once journaled; the store's own reads see it at once (they load
+    the journal first); record() commits directly, with its id."""
     db = tmp_path / "log.db"
     store = DecisionStore(db)
     (path,) = _journals(tmp_path)
@@ -100,15 +101,23 @@ def test_a_journaled_decision_is_in_the_log_once_the_writer_loads_it(tmp_path, d
     ]
     assert store.count() == 20  # this process reads its own decisions
     assert store.get_decision(20)["case"]["id"] == "J-19"
-    ticket = _submit(store, decision, "J-20")
-    assert ticket.wait() == 21  # record()'s way: the id, once in SQLite
+    assert _submit(store, decision, "J-20").wait() == 0  # journaled: no id asked for
+    assert store.count() == 21
+    decision_id = store.record(
+        {"id": "J-21"}, decision, plugin_versions={}, duration_ms=1, as_of=None
+    )
+    assert decision_id == 22  # the id, once in SQLite
+    fd = os.open(path, os.O_RDONLY)
+    records, _end = journal.read(fd, 0)
+    os.close(fd)
+    assert len(records) == 21  # record()'s decision was committed, not journaled
     store.close()
     assert _journals(tmp_path) == []  # everything committed: the journal is removed
     assert Database(db)["journals"].count == 0  # and its progress row
-    assert _raw_ids(db) == [f"J-{n}" for n in range(21)]
+    assert _raw_ids(db) == [f"J-{n}" for n in range(22)]
 
 
-def test_the_writer_commits_without_being_asked(tmp_path, decision):
+def test_the_loader_loads_without_being_asked(tmp_path, decision):
     db = tmp_path / "log.db"
     store = DecisionStore(db)
     for n in range(5):
@@ -289,30 +298,33 @@ def test_close_with_the_log_busy_leaves_the_journal_for_the_next_writer(tmp_path
     assert _journals(tmp_path) == []
 
 
-def test_a_busy_log_is_retried_by_the_writer_and_warned_once(tmp_path, decision, caplog):
+def test_a_busy_log_is_retried_by_the_loader_and_warned_once(tmp_path, decision, capfd):
     db = tmp_path / "log.db"
     store = DecisionStore(db, busy_timeout=0.05)
+    store.loader_at = 1  # start the loader at the first decision
     other = sqlite3.connect(db, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
-    with caplog.at_level(logging.WARNING, logger="cscore.store"):
-        for n in range(3):
-            _submit(store, decision, f"R-{n}")
-        assert store._writer is not None
-        for _ in range(500):
-            if store._writer.failures >= 2:
-                break
-            threading.Event().wait(0.02)
-        assert store._writer.failures >= 2  # it tried again
-        other.rollback()
-        other.close()
-        for _ in range(500):
-            if len(_raw_ids(db)) == 3:
-                break
-            threading.Event().wait(0.02)
-    assert _raw_ids(db) == ["R-0", "R-1", "R-2"]
-    retrying = [r for r in caplog.records if "retrying until the log is free" in r.message]
-    assert len(retrying) == 1
+    for n in range(3):
+        _submit(store, decision, f"R-{n}")
+    assert store._loader is not None
+    for _ in range(500):
+        if "retrying until the log is free" in capfd.readouterr().err:
+            break
+        threading.Event().wait(0.02)
+    else:
+        raise AssertionError("the loader did not say it retries")
+    assert _raw_ids(db) == []
+    other.rollback()
+    other.close()
+    for _ in range(500):
+        if len(_raw_ids(db)) == 3:
+            break
+        threading.Event().wait(0.02)
+    assert _raw_ids(db) == ["R-0", "R-1", "R-2"]  # loaded by the loader, no flush
     store.close()
+    err = capfd.readouterr().err
+    assert "retrying until the log is free" not in err  # warned once per run of failures
+    assert "written again after" in err
 
 
 def test_a_journal_that_cannot_be_written_is_a_store_error(tmp_path, decision, monkeypatch):
@@ -348,22 +360,18 @@ def test_a_journal_that_cannot_be_written_is_a_store_error(tmp_path, decision, m
     assert _raw_ids(db) == ["F-0", "F-2", "F-4"]
 
 
-def test_the_queue_stays_bounded_when_the_writer_falls_behind(tmp_path, decision):
-    """A writer thread that does not keep up: past max_queued the caller commits."""
+def test_a_journaled_store_keeps_no_queue(tmp_path, decision):
+    """Journaled decisions are in the journal only: nothing waits in memory for SQLite
+    (memory stays flat however far behind the loader is)."""
     db = tmp_path / "log.db"
     store = DecisionStore(db)
-    assert store._writer is not None
-    store._writer.delay = 3600.0  # the thread gathers and gathers
-    store._writer.max_queued = 10
-    _submit(store, decision, "Q-0")  # wakes the thread, which then waits an hour
-    most = 0
-    for n in range(1, 50):
+    store.spawn_loader = False
+    for n in range(200):
         _submit(store, decision, f"Q-{n}")
-        most = max(most, store._writer.queued)
-    assert most <= 11
-    assert len(_raw_ids(db)) >= 40  # the callers committed them, not the thread
-    store.close()
-    assert len(_raw_ids(db)) == 50
+    assert store._writer is not None and store._writer.queued == 0
+    assert _raw_ids(db) == []  # nobody loaded them yet
+    store.close()  # loads them
+    assert len(_raw_ids(db)) == 200
 
 
 def test_queued_mode_keeps_no_journal(tmp_path):

@@ -649,7 +649,9 @@ class Kernel:
         the decision is durable without it (journaled)."""
         ticket: Ticket | None = None
         if self.store is not None:
-            ticket = self._submit(parsed, decision, started, as_of, masker)
+            ticket = self._submit(
+                parsed, decision, started, as_of, masker, need_id and pending is None
+            )
         if pending is not None:  # a batch: committed and observed once all are queued
             pending.append((parsed, decision, ticket))
             return None
@@ -668,11 +670,12 @@ class Kernel:
         started: float,
         as_of: dt.datetime,
         masker: Masker | None,
+        need_id: bool = False,
     ) -> Ticket | None:
-        """Queue the decision for the log."""
+        """Queue the decision for the log (``need_id``: its id will be waited for)."""
         envelope = self._envelope(parsed, decision, masker)
         duration_ms = (time.perf_counter() - started) * 1000
-        return self._submit_row(envelope, decision, duration_ms, as_of.isoformat())
+        return self._submit_row(envelope, decision, duration_ms, as_of.isoformat(), need_id=need_id)
 
     def _envelope(self, parsed: Case, decision: Decision, masker: Masker | None) -> dict[str, Any]:
         """The case as logged: facts it reported as ignored are not stored, personal ones
@@ -694,9 +697,11 @@ class Kernel:
         duration_ms: float,
         as_of: str,
         columns: LogColumns | None = None,
+        need_id: bool = False,
     ) -> Ticket | None:
         """Queue a decision for the log; ``columns``: its log columns, when a pool
-        worker serialised it already."""
+        worker serialised it already; ``need_id``: the caller waits for its id (a
+        journaled store then commits it directly instead of journaling it)."""
         assert self.store is not None
         try:
             return self.store.submit(
@@ -708,6 +713,7 @@ class Kernel:
                 calendar_version=self.calendar_version,
                 rule_files=self._snapshot(decision.rules_version),
                 columns=columns,
+                need_id=need_id,
             )
         except StoreError as exc:
             self._log_failed(exc, decision)

@@ -5,9 +5,11 @@ the log, ``<log>.journal-<time>-<pid>-<random>``, owner-only (0600) like the log
 appends its decision's row (already serialised: the log's columns) as ONE ``os.write``
 of one frame and returns; the bytes are then in the operating system, so the decision
 survives the process being killed exactly as a WAL commit with ``synchronous=NORMAL``
-does (neither survives the machine losing power: no fsync). A writer thread loads the
+does (neither survives the machine losing power: no fsync). A loader process loads the
 journaled decisions into SQLite behind the callers, in batches
-(:mod:`cscore.store.writer`).
+(:mod:`cscore.store.loader`); the store loads what is left itself when it flushes,
+reads or closes (:func:`cscore.store.load.load_journal`: the two never load a record
+twice).
 
 Frames: ``length (u32) + crc32 (u32) + payload``, after an 8-byte file header. A payload
 is a :mod:`marshal`-ed tuple of plain values (texts, numbers, ``None``; a C encoder, a
@@ -98,7 +100,7 @@ def create(log: Path) -> Segment:
     token = f"{time.time_ns():020d}-{os.getpid()}-{secrets.token_hex(4)}"
     temporary = log.with_name(log.name + _NEW + token)
     final = log.with_name(log.name + _INFIX + token)
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
+    fd = os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         os.write(fd, HEADER)
@@ -211,18 +213,20 @@ def orphans(log: Path) -> list[Orphan]:
     return found
 
 
-def read(fd: int, start: int) -> tuple[list[tuple[Any, ...]], int]:
-    """The records from byte ``start`` on, and where the last whole one ends; a torn or
-    corrupt frame (bad length, crc, or payload) ends the journal there."""
-    size = os.fstat(fd).st_size
-    data = os.pread(fd, size, 0) if size else b""
-    if not data.startswith(HEADER):
+def read(fd: int, start: int, limit: int | None = None) -> tuple[list[tuple[Any, ...]], int]:
+    """The records from byte ``start`` on (at most ``limit``), and where the last whole
+    one ends; a torn or corrupt frame (bad length, crc, or payload) ends the journal
+    there. Only the header and what follows ``start`` are read (a loader polls)."""
+    if os.pread(fd, len(HEADER), 0) != HEADER:
         return [], len(HEADER)
     offset = max(start, len(HEADER))
+    size = os.fstat(fd).st_size
+    data = os.pread(fd, size - offset, offset) if size > offset else b""
+    base, position = offset, 0
     records: list[tuple[Any, ...]] = []
-    while offset + FRAME.size <= len(data):
-        length, crc = FRAME.unpack_from(data, offset)
-        body = offset + FRAME.size
+    while position + FRAME.size <= len(data) and (limit is None or len(records) < limit):
+        length, crc = FRAME.unpack_from(data, position)
+        body = position + FRAME.size
         if length > MAX_RECORD or body + length > len(data):
             break  # torn tail
         payload = data[body : body + length]
@@ -235,8 +239,8 @@ def read(fd: int, start: int) -> tuple[list[tuple[Any, ...]], int]:
         if not _plausible(record):
             break
         records.append(record)
-        offset = body + length
-    return records, offset
+        position = body + length
+    return records, base + position
 
 
 def _plausible(record: Any) -> bool:

@@ -5,15 +5,19 @@ threads at once), WAL so readers (``cscore decisions list``) never block the wri
 Decisions waiting to be written are committed together in one transaction (group
 commit, :mod:`cscore.store.writer`). A log file's store journals each decision first
 (:mod:`cscore.store.journal`: one ``os.write``, durable against a process crash as a
-WAL commit is) and a writer thread loads the journal into SQLite behind the callers:
-:meth:`DecisionStore.submit` returns once the decision is journaled,
-:meth:`DecisionStore.record` once it is in SQLite (it needs the id), and, with
-``wait=False`` (no journal), both once it is queued. Reads through a store
-(:meth:`~DecisionStore.list_decisions`, :meth:`~DecisionStore.get_decision`,
-:meth:`~DecisionStore.query`, :meth:`~DecisionStore.count`,
-:meth:`~DecisionStore.replay_record`) commit what it has queued first, so a process
-reads its own decisions; another process sees them once the writer has loaded them
-(a few milliseconds). A writer that opens the log first loads the journals of
+WAL commit is) and a loader process (:mod:`cscore.store.loader`, started once decisions
+wait: not for a one-shot run) loads the journal into SQLite behind the callers, so the
+callers' threads do no SQLite work for it: :meth:`DecisionStore.submit` returns once
+the decision is journaled, :meth:`DecisionStore.record` once it is in SQLite (it needs
+the id: committed directly, not journaled, unless SQLite refuses it), and, with
+``wait=False`` (no journal), both once it is queued (a writer thread commits them).
+Reads through a store (:meth:`~DecisionStore.list_decisions`,
+:meth:`~DecisionStore.get_decision`, :meth:`~DecisionStore.query`,
+:meth:`~DecisionStore.count`, :meth:`~DecisionStore.replay_record`) commit what it has
+queued and load its journal first, so a process reads its own decisions; another
+process sees them once the loader has loaded them (tens of milliseconds). The store
+and its loader both load with :func:`cscore.store.load.load_journal`, which never
+loads a record twice. A writer that opens the log first loads the journals of
 processes that are gone (a crash), each in one transaction; a reader never does.
 Each decision is serialised once (:mod:`cscore.store.logrow`), its outcomes, warnings
 and kinds columns with it, and its rule hits are a view over its JSON.
@@ -27,12 +31,13 @@ another writer's lock, and ``retention`` deletes decisions older than that age.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import logging
 import os
 import re
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterable
@@ -45,66 +50,22 @@ from cscore.calendar import CHINA_TZ
 from cscore.errors import StoreError
 from cscore.jsonvalues import as_received
 from cscore.models.decision import Decision
-from cscore.rulebook.snapshot import FileRef, RuleSnapshot
+from cscore.rulebook.snapshot import RuleSnapshot
 from cscore.store import journal as journals
+from cscore.store import load
 from cscore.store.checkpoint import Checkpointer
 from cscore.store.journal import Segment
+from cscore.store.loader import BOOT
 from cscore.store.logrow import LogColumns, log_columns
 from cscore.store.migrations import core
 from cscore.store.writer import GroupCommit, Ticket
 
-_UPSERT_CASE = (
-    "INSERT INTO cases (case_id, industry, first_seen, last_seen, evaluations)"
-    " VALUES (?, ?, ?, ?, 1) ON CONFLICT(case_id) DO UPDATE SET"
-    " last_seen = excluded.last_seen, evaluations = evaluations + 1"
-)
-# The columns in the table's order; kinds, outcomes and warnings are pieces of the
-# decision's JSON, serialised with it (cscore.store.logrow).
-_INSERT_DECISION = (
-    "INSERT INTO decisions (id, case_id, industry, kinds, decided_at, as_of, duration_ms,"
-    " rules_version, plugin_versions, outcomes, warnings, case_json, decision_json,"
-    " calendar_version, rule_file_set)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT), CAST(? AS TEXT), ?, ?)"
-)
-_LAST_ID = "SELECT coalesce(max(id), 0) FROM decisions"
-# A batch is inserted by multi-row statements of these sizes (the fewest statements, each
-# prepared once), not one statement per row: each statement's step lets go of the GIL
-# and the writer thread then waits up to a switch interval to get it back from the
-# evaluating threads, so a row at a time was slow for the writer and, with a switch per
-# row, for the callers too. 256 rows x 15 values stays below SQLite's variable limit.
-CHUNK_SIZES = (256, 64, 16, 4, 1)
-
-
-def _chunks(count: int) -> list[tuple[int, int]]:
-    """(start, size) of the statements that insert ``count`` rows."""
-    chunks, start = [], 0
-    for size in CHUNK_SIZES:
-        while count - start >= size:
-            chunks.append((start, size))
-            start += size
-    return chunks
-
-
-@functools.cache
-def _upsert_cases(rows: int) -> str:
-    head, tail = _UPSERT_CASE.split(" VALUES (?, ?, ?, ?, 1) ")
-    return f"{head} VALUES {', '.join(['(?, ?, ?, ?, 1)'] * rows)} {tail}"
-
-
-@functools.cache
-def _insert_decisions(rows: int) -> str:
-    head = _INSERT_DECISION.split(" VALUES ")[0]
-    one = "(" + _INSERT_DECISION.split(" VALUES (")[1]
-    return f"{head} VALUES {', '.join([one] * rows)}"
-
-
-_INSERT_FILE = "INSERT OR IGNORE INTO rule_files (sha256, path, text) VALUES (?, ?, ?)"
-_INSERT_SET = "INSERT OR IGNORE INTO rule_file_sets (id, files) VALUES (?, ?)"
-_PROGRESS = (
-    "INSERT INTO journals (name, committed) VALUES (?, ?)"
-    " ON CONFLICT(name) DO UPDATE SET committed = excluded.committed"
-)
-ROW_FIELDS = 14  # a decision's row as submit() builds it (the columns after the id)
+# Until this many journaled decisions wait (or LOADER_AFTER seconds after the first),
+# the store starts no loader process: a one-shot run that logs a decision or two and
+# closes loads them itself on close, without paying for a process start.
+LOADER_AT = 64
+LOADER_AFTER = 0.25
+LOADER_STOP = 30.0  # seconds close waits for the loader to finish before it kills it
 
 logger = logging.getLogger("cscore.store")
 
@@ -231,6 +192,15 @@ class DecisionStore:
         self._gone: list[str] = []  # removed journals whose progress row is still to delete
         self.rotate_bytes = journals.ROTATE_BYTES
         self.journaled = False
+        # The loader process (cscore.store.loader), started once decisions wait; False:
+        # none, the store loads its journal itself when it flushes, reads or closes.
+        self.spawn_loader = True
+        self.loader_at, self.loader_after = LOADER_AT, LOADER_AFTER
+        self._loader: subprocess.Popen[bytes] | None = None
+        self._loader_timer: threading.Timer | None = None
+        self._waiting = 0  # decisions journaled while no loader runs
+        self._closing = False
+        self.load_error: str | None = None  # why the store's own last load failed
         if read_only:
             self._open_read_only()
             return
@@ -263,9 +233,14 @@ class DecisionStore:
         self._writer: GroupCommit | None = GroupCommit(
             self._write_batch,
             after_commit=self._checkpointer.committed if self._checkpointer else None,
-            background=not wait,  # nobody waits to lead the commits: a thread does
-            durable=self.journaled,  # the journal has them: a thread loads it into SQLite
+            # nobody waits to lead the commits: a thread does. (A journaled store's
+            # journal goes to SQLite by the loader process; this commits only the
+            # decisions whose id a caller needs, on the caller's thread.)
+            background=not wait,
         )
+        # what a journaled submit returns: durable already, its id not asked for
+        self._journaled = Ticket(None, self._writer)
+        self._journaled.resolve(0, None)
         if self.retention is not None:
             self._prune_quietly()
 
@@ -307,6 +282,7 @@ class DecisionStore:
             as_of=as_of,
             calendar_version=calendar_version,
             rule_files=rule_files,
+            need_id=True,
         )
         return ticket.wait() if self.wait else 0
 
@@ -321,10 +297,14 @@ class DecisionStore:
         calendar_version: str | None = None,
         rule_files: RuleSnapshot | None = None,
         columns: LogColumns | None = None,
+        need_id: bool = False,
     ) -> Ticket:
         """Queue one decision; ``ticket.wait()`` commits it (with whatever else is
         queued, in one transaction) and returns its id. A waiting store commits only
         when someone waits, flushes or closes; one that does not wait, on its thread.
+        A journaled store journals it and returns a ticket that is done already (id 0:
+        the loader process or a later flush puts it in SQLite), unless ``need_id``: then
+        the decision is not journaled and ``wait()`` commits it on the caller's thread.
         ``columns``: the decision's :func:`~cscore.store.logrow.log_columns`, when they
         were made already (by a pool worker, :mod:`cscore.pool`)."""
         now = _decided_at()
@@ -356,17 +336,105 @@ class DecisionStore:
             raise StoreError(f"the decision log {self.path} is open read-only")
         if not self.journaled:
             return writer.submit((row, rule_files, None, 0))
-        with self._journal_lock:  # the journal's order is the queue's (the progress marks)
+        failed: StoreError | None = None
+        if need_id:  # the id is SQLite's: committed here and now, not journaled
+            ticket = writer.submit((row, rule_files, None, 0))
+            try:
+                ticket.wait()
+                return ticket
+            except StoreError as exc:  # journaled instead: durable all the same
+                reason = str(exc).partition("): ")[2] or str(exc)
+                failed = StoreError(
+                    f"decision journaled, not yet in the decision log ({self.path}): {reason}"
+                )
+        with self._journal_lock:
             segment = self._segment_for_append()
             data = journals.frame(("d", row))
             if rule_files is not None and rule_files.id not in segment.sets:
-                data = _snapshot_frame(rule_files) + data  # still one write
+                data = load.snapshot_frame(rule_files) + data  # still one write
             journals.append(segment, data)
             if rule_files is not None:
                 segment.sets.add(rule_files.id)
-            ticket = writer.submit((row, rule_files, segment, segment.end))
-        writer.keep_up()
-        return ticket
+            if self._loader is None:
+                self._waiting += 1
+                if self._waiting >= self.loader_at:
+                    self._start_loader()
+                elif self._loader_timer is None and self.spawn_loader:
+                    self._loader_timer = threading.Timer(self.loader_after, self._loader_due)
+                    self._loader_timer.daemon = True
+                    self._loader_timer.start()
+        if self.retention is not None:  # counted as journaled: the loader does not prune
+            self._since_prune += 1
+            if self._since_prune >= PRUNE_EVERY:
+                self._prune_quietly()
+        if failed is not None:
+            ticket = Ticket(None, writer)
+            ticket.resolve(None, failed)
+            return ticket
+        return self._journaled
+
+    def _loader_due(self) -> None:
+        with self._journal_lock:
+            self._loader_timer = None
+            if self._loader is None and not self._closing:
+                self._start_loader()
+
+    def _start_loader(self) -> None:
+        """Start the loader process and name it this store's journals (the journal
+        lock is held). If it cannot start, the store loads its journal itself."""
+        if not self.spawn_loader or self._closing:
+            return
+        package = str(Path(__file__).resolve().parents[2])  # the cscore this store is
+        try:
+            self._loader = subprocess.Popen(
+                [sys.executable, "-c", BOOT, package, self.path],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+            )
+        except OSError as exc:
+            self.spawn_loader = False
+            logger.warning(
+                "no loader process for %s (%s): it loads on flush and close", self.path, exc
+            )
+            return
+        self._name_journals(self._segments)
+
+    def _name_journals(self, segments: list[Segment]) -> None:
+        """Tell the loader which journals to follow (the journal lock is held)."""
+        loader = self._loader
+        if loader is None or loader.stdin is None:
+            return
+        try:
+            loader.stdin.write(b"".join(os.fsencode(s.name) + b"\n" for s in segments))
+            loader.stdin.flush()
+        except OSError:  # it died: reaped, and started again once decisions wait
+            self._stop_loader_locked(wait=False)
+
+    def _stop_loader(self) -> None:
+        """End the loader: end of file on its pipe (it loads what is there and exits),
+        then reap it; one that does not end in LOADER_STOP seconds is killed."""
+        with self._journal_lock:
+            self._closing = True
+            timer, self._loader_timer = self._loader_timer, None
+            self._stop_loader_locked(wait=True)
+        if timer is not None:
+            timer.cancel()
+
+    def _stop_loader_locked(self, wait: bool) -> None:
+        loader, self._loader = self._loader, None
+        self._waiting = 0
+        if loader is None:
+            return
+        try:
+            if loader.stdin is not None:
+                loader.stdin.close()
+        except OSError:
+            pass
+        try:
+            loader.wait(LOADER_STOP if wait else 0.1)
+        except subprocess.TimeoutExpired:
+            loader.kill()
+            loader.wait()
 
     @property
     def commit_wait(self) -> bool:
@@ -386,8 +454,30 @@ class DecisionStore:
             raise StoreError(f"decision not logged ({self.path}): {exc}") from None
         segment.retired = True
         self._segments.append(fresh)
+        self._name_journals([fresh])  # after the last append to the old one
+        self._refresh_committed()
         self._remove_done()
         return fresh
+
+    def _refresh_committed(self) -> None:
+        """How far the loader process has committed the rotated journals (read at each
+        rotation, so that they are removed behind it; the journal lock is held)."""
+        retired = [s for s in self._segments if s.retired and s.committed < s.end]
+        if not retired or self._loader is None:
+            return
+        with self._lock:
+            try:
+                rows = dict(
+                    self.db.conn.execute(
+                        f"SELECT name, committed FROM journals WHERE name IN "
+                        f"({', '.join('?' * len(retired))})",
+                        [s.name for s in retired],
+                    ).fetchall()
+                )
+            except sqlite3.Error:
+                return
+        for segment in retired:
+            segment.committed = max(segment.committed, rows.get(segment.name, 0))
 
     def _remove_done(self) -> None:
         """Remove the rotated journals SQLite has all of (the journal lock is held)."""
@@ -397,84 +487,83 @@ class DecisionStore:
             self._gone.append(segment.name)
 
     def flush(self) -> None:
-        """Commit everything queued so far (journaled decisions that SQLite refuses now,
-        busy, stay queued for the writer's next try)."""
+        """Commit everything queued so far and load this store's journal (journaled
+        decisions that SQLite refuses now, busy, stay journaled for the loader or the
+        next flush)."""
         if self._writer is not None:
             self._writer.flush()
+        if self.journaled:
+            self._load_own()
 
     def _write_batch(self, items: list[Any]) -> list[int]:
         """Every queued decision in one transaction (BEGIN IMMEDIATE: the ids are taken
-        under the write lock, so other processes writing the same file cannot clash),
-        with how far each journal is committed."""
+        under the write lock, so other processes writing the same file cannot clash)."""
         decisions = [item for item in items if item is not None]  # None: a flush marker
         if not decisions:
             return [0] * len(items)
-        marks: dict[Segment, int] = {}
-        for _row, _snapshot, segment, end in decisions:
-            if segment is not None:
-                marks[segment] = end  # queued in journal order: the last is the furthest
         with self._lock:
             conn = self.db.conn
-            gone = self._gone[:]
+            stored = set(self._stored_sets)
             try:
                 conn.execute("BEGIN IMMEDIATE")
-                last, new_sets = self._insert([(row, snap) for row, snap, _s, _e in decisions])
-                if marks:
-                    conn.executemany(_PROGRESS, [(s.name, end) for s, end in marks.items()])
-                if gone:
-                    conn.executemany("DELETE FROM journals WHERE name = ?", [(n,) for n in gone])
+                last = load.insert(conn, [(row, snap) for row, snap, _s, _e in decisions], stored)
                 conn.commit()
             except sqlite3.Error as exc:
                 if conn.in_transaction:
                     conn.rollback()
-                if self.journaled:  # durable all the same: the writer loads it later
-                    raise StoreError(
-                        f"decision journaled, not yet in the decision log ({self.path}): {exc}"
-                    ) from None
                 raise StoreError(f"decision not logged ({self.path}): {exc}") from None
-            self._stored_sets.update(new_sets)
+            self._stored_sets = stored
             self._since_prune += len(decisions)
-        if marks or gone:
-            with self._journal_lock:
-                del self._gone[: len(gone)]
-                for segment, end in marks.items():
-                    segment.committed = end
-                self._remove_done()
         if self.retention is not None and self._since_prune >= PRUNE_EVERY:
             self._prune_quietly()
         ids = iter(range(last + 1, last + 1 + len(decisions)))
         return [next(ids) if item is not None else 0 for item in items]
 
-    def _insert(
-        self, decisions: list[tuple[tuple[Any, ...], RuleSnapshot | None]]
-    ) -> tuple[int, set[str]]:
-        """Insert decision rows (in a transaction the caller holds); the id before the
-        first, and the rule file sets written."""
-        conn = self.db.conn
-        new_sets: set[str] = set()
-        # Plain prepared statements: the generic insert helpers inspect the table.
-        if len(decisions) == 1:  # a lone caller: SQLite takes max(id) + 1 itself
-            row = decisions[0][0]
-            conn.execute(_UPSERT_CASE, (row[0], row[1], row[3], row[3]))
-            inserted = conn.execute(_INSERT_DECISION, (None, *row)).lastrowid
-            assert inserted is not None  # an INSERT that succeeded has a rowid
-            last = inserted - 1
-        else:
-            last = conn.execute(_LAST_ID).fetchone()[0]
-            rows = [row for row, _ in decisions]
-            for start, size in _chunks(len(rows)):
-                chunk = rows[start : start + size]
-                cases = [v for r in chunk for v in (r[0], r[1], r[3], r[3])]
-                conn.execute(_upsert_cases(size), cases)
-                first = last + 1 + start
-                values = [v for n, r in enumerate(chunk, first) for v in (n, *r)]
-                conn.execute(_insert_decisions(size), values)
-        for _row, snapshot in decisions:
-            if snapshot is not None and snapshot.id not in self._stored_sets:
-                if snapshot.id not in new_sets:
-                    new_sets.add(snapshot.id)
-                    self._write_rule_files(snapshot)
-        return last, new_sets
+    def _load_segment(self, segment: Segment) -> int | None:
+        """Load this store's journal ``segment`` into SQLite from its committed offset
+        (the loader process may have loaded part of it: :func:`load.load_journal`);
+        how many decisions went in, None if the log refused (busy)."""
+        with self._lock:
+            try:
+                result = load.load_journal(
+                    self.db.conn, segment.path, segment.fd, self._stored_sets
+                )
+            except (sqlite3.Error, OSError) as exc:
+                self.load_error = str(exc)
+                return None
+            if result is None:  # cannot be: the file is ours until we remove it
+                return 0
+            count, end = result
+            segment.committed = max(segment.committed, end)
+        if count and self._checkpointer is not None:
+            self._checkpointer.committed(count)
+        return count
+
+    def _load_own(self) -> bool:
+        """Load what this store's journals hold beyond their committed offsets; remove
+        the rotated ones SQLite has all of. Whether everything journaled is in SQLite."""
+        with self._journal_lock:
+            segments = list(self._segments)
+        complete = True
+        for segment in segments:
+            if self._load_segment(segment) is None:
+                complete = False
+                break  # in order: a later journal waits for the one before
+        with self._journal_lock:
+            self._remove_done()
+            gone = self._gone[:]
+        if gone:
+            with self._lock:
+                try:
+                    with self.db.conn:
+                        self.db.conn.executemany(
+                            "DELETE FROM journals WHERE name = ?", [(n,) for n in gone]
+                        )
+                    with self._journal_lock:
+                        del self._gone[: len(gone)]
+                except sqlite3.Error:
+                    pass  # dropped later, or by the next writer's opening
+        return complete and all(s.committed >= s.end for s in segments)
 
     def _recover(self) -> None:
         """Load the journals of processes that are gone, each in one transaction from
@@ -486,27 +575,15 @@ class DecisionStore:
         for orphan in journals.orphans(log):
             loaded = False
             try:
-                row = conn.execute(
-                    "SELECT committed FROM journals WHERE name = ?", [orphan.name]
-                ).fetchone()
-                records, end = journals.read(orphan.fd, row[0] if row else 0)
-                decisions = _recovered(records)
-                conn.execute("BEGIN IMMEDIATE")
-                if decisions:
-                    _last, new_sets = self._insert(decisions)
-                    self._stored_sets.update(new_sets)
-                conn.execute(_PROGRESS, (orphan.name, end))
-                conn.commit()
+                result = load.load_journal(conn, orphan.path, orphan.fd, self._stored_sets)
                 loaded = True
-                if decisions:
+                if result is not None and result[0]:
                     logger.warning(
                         "%d decisions of a process that ended recovered from %s",
-                        len(decisions),
+                        result[0],
                         orphan.path,
                     )
             except (sqlite3.Error, OSError) as exc:
-                if conn.in_transaction:
-                    conn.rollback()
                 logger.warning("journal %s not recovered now: %s", orphan.path, exc)
             finally:
                 orphan.close(remove_file=loaded)  # removed only once SQLite has it all
@@ -522,23 +599,6 @@ class DecisionStore:
                     conn.executemany("DELETE FROM journals WHERE name = ?", stale)
         except sqlite3.Error:
             pass  # dropped by a later opening instead
-
-    def _write_rule_files(self, snapshot: RuleSnapshot) -> None:
-        """Each text once per content hash, each set once (another process may have
-        written them already: INSERT OR IGNORE)."""
-        self.db.conn.executemany(
-            _INSERT_FILE,
-            [
-                (ref.sha256, ref.path, snapshot.texts[ref.sha256])
-                for ref in snapshot.files
-                if ref.sha256 in snapshot.texts
-            ],
-        )
-        files = [
-            {"root": ref.root, "name": ref.name, "path": ref.path, "sha256": ref.sha256}
-            for ref in snapshot.files
-        ]
-        self.db.execute(_INSERT_SET, [snapshot.id, _dumps(files)])
 
     def replay_record(self, decision_id: int) -> dict[str, Any] | None:
         """What a replay needs of one decision: the case as received, the outcomes as
@@ -678,8 +738,12 @@ class DecisionStore:
         """Commit what is queued, stop the writer and the checkpoints, close the file.
         The journal is removed once SQLite has all of it; if the log refuses the last
         decisions (busy past its timeout) the journal stays, and the next writer to
-        open the log loads them."""
+        open the log loads them. The loader process is stopped first (it loads what it
+        has seen and exits; reaped here), then the store loads whatever is left."""
+        self._stop_loader()
         complete = self._writer.close() if self._writer is not None else True
+        if self.journaled and not self._load_own():
+            complete = False
         with self._journal_lock:
             segments, self._segments = self._segments, []
             for segment in segments:
@@ -708,26 +772,3 @@ class DecisionStore:
             self._checkpointer.close()
         with self._lock:
             self.db.close()
-
-
-def _snapshot_frame(snapshot: RuleSnapshot) -> bytes:
-    files = tuple((ref.root, ref.name, ref.path, ref.sha256) for ref in snapshot.files)
-    return journals.frame(("s", snapshot.id, files, dict(snapshot.texts)))
-
-
-def _recovered(
-    records: list[tuple[Any, ...]],
-) -> list[tuple[tuple[Any, ...], RuleSnapshot | None]]:
-    """A journal's decisions with the rule file sets it wrote for them (a row of another
-    shape is not one this version wrote: left out rather than half-inserted)."""
-    sets: dict[str, RuleSnapshot] = {}
-    decisions: list[tuple[tuple[Any, ...], RuleSnapshot | None]] = []
-    for record in records:
-        if record[0] == "s":
-            _tag, set_id, files, texts = record
-            refs = tuple(FileRef(*ref) for ref in files)
-            sets[set_id] = RuleSnapshot(set_id, refs, dict(texts))
-        elif len(record[1]) == ROW_FIELDS:
-            row = record[1]
-            decisions.append((row, sets.get(row[-1]) if row[-1] is not None else None))
-    return decisions

@@ -13,22 +13,14 @@ killed, so a decision whose ``wait`` returned cannot be lost by a ``kill -9``.
 
 A store that does not wait (opt-in) has a writer thread commit what is queued instead.
 
-A journaled store (``durable=True``, the default for a log file: :mod:`cscore.store.journal`)
-queues decisions that are durable already. A writer thread commits them behind the
-callers, ``delay`` seconds after the first one arrives (batches: fewer transactions, less
-of the writer's Python holding the GIL per decision); a caller that needs the id (a
-waiting :meth:`Ticket.wait`) still leads a commit itself when the writer is not on it.
-A failed commit fails no decision: the batch goes back to the front of the queue, the
-caller that led it hears why (its ticket stays queued), and the thread retries with a
-growing pause, warning once per run of failures. So that a writer falling behind cannot
-grow the queue without end, a caller that finds more than ``max_queued`` decisions
-waiting commits them itself (:meth:`GroupCommit.keep_up`).
+A journaled store (:mod:`cscore.store.journal`) has its journal loaded by a loader
+process (:mod:`cscore.store.loader`) and uses this only for the decisions whose id a
+caller waits for.
 """
 
 from __future__ import annotations
 
 import collections
-import logging
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -36,16 +28,6 @@ from typing import Any
 from cscore.errors import StoreError
 
 MAX_BATCH = 1024  # decisions per transaction: bounds the time one commit holds the lock
-# A journaled store: the writer gathers this long before it commits (other processes
-# see a decision in SQLite within ~20 ms). Bigger batches cost the callers less: per
-# 2,000 evaluations, log ÷ no log was 0.54 at 2 ms, 0.57 at 5 ms, 0.58 at 20 ms, 0.59
-# at 50 ms on a loaded 2-core machine (the writer's SQLite work is ~20 µs a decision in
-# batches of 10, ~14 in batches of 100).
-DELAY = 0.02
-MAX_QUEUED = 4096  # decisions waiting before the caller commits them itself
-RETRY_FIRST, RETRY_LAST = 0.01, 1.0  # the writer's pauses after a failed commit (s)
-
-logger = logging.getLogger("cscore.store")
 
 
 class Ticket:
@@ -91,9 +73,6 @@ class GroupCommit:
         *,
         after_commit: Callable[[int], None] | None = None,
         background: bool = False,
-        durable: bool = False,
-        delay: float = DELAY,
-        max_queued: int = MAX_QUEUED,
     ) -> None:
         self._write = write
         self._after_commit = after_commit
@@ -101,13 +80,8 @@ class GroupCommit:
         self._leader = threading.Lock()  # held by the one caller committing now
         self._closed = False
         self._wake = threading.Event()
-        self._stop = threading.Event()  # interrupts the writer's pause after a failure
-        self.durable = durable
-        self.delay = delay if durable else 0.0
-        self.max_queued = max_queued
-        self.failures = 0  # failed commits in a row (observable by tests)
         self._thread: threading.Thread | None = None
-        if background or durable:
+        if background:
             self._thread = threading.Thread(target=self._run, name="cscore-log-writer", daemon=True)
             self._thread.start()
 
@@ -123,17 +97,6 @@ class GroupCommit:
     @property
     def queued(self) -> int:
         return len(self._queue)
-
-    def keep_up(self) -> None:
-        """Past ``max_queued`` waiting decisions, commit them on the caller's thread (the
-        queue stays bounded however slow the writer thread is); a failure is the writer's
-        to retry, not the caller's (its decision is journaled)."""
-        if len(self._queue) > self.max_queued:
-            with self._leader:
-                try:
-                    self._drain()
-                except StoreError:
-                    pass
 
     def commit_until(self, ticket: Ticket) -> None:
         """Lead commits until ``ticket`` is committed (another leader may commit it)."""
@@ -161,9 +124,6 @@ class GroupCommit:
             error = (
                 exc if isinstance(exc, StoreError) else StoreError(f"decision not logged: {exc}")
             )
-            if self.durable:  # journaled: nothing is lost, the batch is committed later
-                self._queue.extendleft(reversed(batch))
-                raise error from None
             for ticket in batch:
                 ticket.resolve(None, error)
             return
@@ -176,45 +136,24 @@ class GroupCommit:
                 pass
 
     def _run(self) -> None:
-        pause = 0.0
         while not self._closed:
             self._wake.wait()
-            if self.delay and not self._closed:
-                self._stop.wait(self.delay)  # gather a batch (a waiting caller leads)
             self._wake.clear()
-            try:
-                with self._leader:
-                    self._drain()
-            except StoreError as exc:
-                self.failures += 1
-                if self.failures == 1:
-                    logger.warning("%s; journaled, retrying until the log is free", exc)
-                pause = min(pause * 2, RETRY_LAST) if pause else RETRY_FIRST
-                self._stop.wait(pause)
-                self._wake.set()
-                continue
-            if self.failures:
-                logger.warning("the decision log is written again after %d tries", self.failures)
-            self.failures, pause = 0, 0.0
+            with self._leader:
+                self._drain()  # a failed commit fails its tickets: nothing to retry
 
     def flush(self) -> bool:
-        """Commit everything queued so far; whether it all went (a journaled store's
-        failure is the writer's to retry: it is not raised here)."""
+        """Commit everything queued so far (a failure is told to its tickets)."""
         with self._leader:
-            try:
-                self._drain()
-            except StoreError:
-                return False
+            self._drain()
         return True
 
     def close(self) -> bool:
-        """Commit what is queued; stop the writer thread. Whether everything queued is
-        committed (a journaled store leaves what is not in its journal)."""
+        """Commit what is queued; stop the writer thread."""
         if self._closed:
             return not self._queue
         self._closed = True
         if self._thread is not None:
-            self._stop.set()
             self._wake.set()
             self._thread.join()
         return self.flush()
