@@ -206,3 +206,28 @@ def test_retention_prunes_as_decisions_are_journaled(tmp_path, decision, monkeyp
     assert _raw_ids(db) == []  # pruned, with no flush (the new ones are journaled)
     store.close()
     assert _raw_ids(db) == [f"P-{n}" for n in range(4)]
+
+
+def test_a_forked_child_closes_its_copy_of_the_loader_pipe(tmp_path):
+    """A host that forks after the loader started: the child closes its copy of the
+    pipe, so the loader still sees its end when the store closes (no 30 s wait)."""
+    store = DecisionStore(tmp_path / "log.db")
+    store._start_loader()
+    assert store._loader is not None and store._loader.stdin is not None
+    fd = store._loader.stdin.fileno()
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: is the inherited descriptor still open?
+        try:
+            os.fstat(fd)
+            os.write(write, b"open")
+        except OSError:
+            os.write(write, b"closed")
+        os._exit(0)
+    os.close(write)
+    answer = os.read(read, 16)
+    os.waitpid(child, 0)
+    started = time.monotonic()
+    store.close()
+    assert answer == b"closed"
+    assert time.monotonic() - started < 10  # the loader ended on its pipe, not killed

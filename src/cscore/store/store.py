@@ -40,6 +40,7 @@ import subprocess
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,22 @@ from cscore.store.writer import GroupCommit, Ticket
 LOADER_AT = 64
 LOADER_AFTER = 0.25
 LOADER_STOP = 30.0  # seconds close waits for the loader to finish before it kills it
+
+# Loader pipes of this process's stores: a child forked from it closes its copies, or the
+# loader would not see the end of its pipe when the store closes (it waits for the
+# child too). (A store is not to be used across a fork: SQLite's connection is not.)
+_loader_pipes: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def _close_inherited_pipes() -> None:
+    for pipe in list(_loader_pipes):
+        try:
+            os.close(pipe.fileno())
+        except (OSError, ValueError):
+            pass
+
+
+os.register_at_fork(after_in_child=_close_inherited_pipes)
 
 logger = logging.getLogger("cscore.store")
 
@@ -391,6 +408,8 @@ class DecisionStore:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
             )
+            if self._loader.stdin is not None:
+                _loader_pipes.add(self._loader.stdin)
         except OSError as exc:
             self.spawn_loader = False
             logger.warning(
