@@ -23,9 +23,10 @@ class CscoreEvaluate:
     """``kernel.evaluate(case)``: validation, enrichment, engine, resolution, decision.
 
     ``log``: with the decision log (each call returns once its decision is journaled —
-    durable against a process crash, as a WAL commit is — and the log's writer thread
-    loads it into SQLite in batches, cscore.store.journal); ``queued``: the log's
-    opt-in mode (a call returns once its decision is queued, no journal)."""
+    durable against a process crash, as a WAL commit is — and a loader process loads it
+    into SQLite behind the caller: cscore.store.journal, cscore.store.loader);
+    ``queued``: the log's opt-in mode (a call returns once its decision is queued, no
+    journal)."""
 
     def __init__(
         self, log: bool = False, queued: bool = False, rules_dir: str | Path | None = None
