@@ -409,3 +409,23 @@ def test_evaluate_logged_and_many_with_the_journal(tmp_path):
         assert kernel.store is not None
         assert kernel.store.count() == 101
     assert _raw_ids(db) == ["T-1"] + [f"M-{n}" for n in range(100)]
+
+
+def test_a_journal_is_read_a_window_at_a_time_whatever_its_frames_sizes(
+    tmp_path, decision, monkeypatch
+):
+    """Reading in windows smaller than a frame, or cutting frames at a window's end,
+    gives the same records as reading the whole file; a limit stops at that many."""
+    store = DecisionStore(tmp_path / "log.db")
+    store.spawn_loader = False
+    for n in range(12):
+        _submit(store, decision, f"W-{n}", _snapshot() if n == 5 else None)
+    segment = store._segments[-1]
+    whole, end = journal.read(segment.fd, 0)
+    for window in (64, 1000, 4096):
+        monkeypatch.setattr(journal, "READ_WINDOW", window)
+        assert journal.read(segment.fd, 0) == (whole, end)
+        assert journal.read(segment.fd, 0, limit=3)[0] == whole[:3]
+    logged = [json.loads(r[1][10])["id"] for r in whole if r[0] == "d"]  # case_json
+    assert logged == [f"W-{n}" for n in range(12)]
+    store.close()

@@ -79,7 +79,8 @@ def test_one_decision_reaches_sqlite_with_no_further_call(tmp_path, decision):
     store.close()
 
 
-def test_the_loader_follows_rotation(tmp_path, decision):
+def test_the_loader_follows_rotation(tmp_path, decision, monkeypatch):
+    monkeypatch.setattr(store_module, "LOADER_BEHIND", 10**6)  # the callers never help
     db = tmp_path / "log.db"
     store = DecisionStore(db)
     store.loader_at = 1
@@ -91,6 +92,24 @@ def test_the_loader_follows_rotation(tmp_path, decision):
     assert _raw_ids(db) == [f"R-{n}" for n in range(60)]  # in order, each once
     store.close()
     assert list(tmp_path.glob("log.db.*journal-*")) == []
+
+
+def test_a_caller_loads_the_backlog_when_the_loader_falls_behind(tmp_path, decision):
+    """A loader starved of CPU (here: none at all) leaves rotated journals behind; past
+    LOADER_BEHIND of them a caller loads them itself, so journals, their descriptors and
+    the memory they take stay bounded, and every decision is in SQLite once."""
+    db = tmp_path / "log.db"
+    store = DecisionStore(db)
+    store.spawn_loader = False
+    store.rotate_bytes = 4096
+    most = 0
+    for n in range(120):
+        _submit(store, decision, f"B-{n}")
+        most = max(most, len(store._segments))
+    assert most <= store_module.LOADER_BEHIND + 2  # the live one, and the ones behind
+    assert len(_raw_ids(db)) > 60  # loaded by the callers, with no loader and no flush
+    store.close()
+    assert _raw_ids(db) == [f"B-{n}" for n in range(120)]
 
 
 def test_owner_and_loader_loading_together_never_duplicate(tmp_path, decision):

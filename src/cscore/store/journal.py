@@ -213,34 +213,56 @@ def orphans(log: Path) -> list[Orphan]:
     return found
 
 
+READ_WINDOW = 1 << 20  # bytes read at a time (a loader polling a long journal)
+
+
 def read(fd: int, start: int, limit: int | None = None) -> tuple[list[tuple[Any, ...]], int]:
     """The records from byte ``start`` on (at most ``limit``), and where the last whole
     one ends; a torn or corrupt frame (bad length, crc, or payload) ends the journal
-    there. Only the header and what follows ``start`` are read (a loader polls)."""
+    there. Only the header and what follows ``start`` are read, a window at a time
+    (a loader polls, taking ``limit`` records from a journal of megabytes)."""
     if os.pread(fd, len(HEADER), 0) != HEADER:
         return [], len(HEADER)
-    offset = max(start, len(HEADER))
+    position = max(start, len(HEADER))
     size = os.fstat(fd).st_size
-    data = os.pread(fd, size - offset, offset) if size > offset else b""
-    base, position = offset, 0
     records: list[tuple[Any, ...]] = []
-    while position + FRAME.size <= len(data) and (limit is None or len(records) < limit):
+    window = READ_WINDOW
+    while position < size and (limit is None or len(records) < limit):
+        data = os.pread(fd, min(size - position, window), position)
+        used, short = _frames(data, records, limit)
+        position += used
+        if not short or position + len(data) - used >= size:
+            break  # ended (a torn or corrupt frame, or the limit), or nothing more
+        if used == 0:
+            window *= 2  # one frame longer than the window: read it whole
+    return records, position
+
+
+def _frames(data: bytes, records: list[tuple[Any, ...]], limit: int | None) -> tuple[int, bool]:
+    """Append the whole frames at the start of ``data`` to ``records``; the bytes they
+    take, and whether ``data`` ended in the middle of a frame (read on: not an end)."""
+    position = 0
+    while limit is None or len(records) < limit:
+        if position + FRAME.size > len(data):
+            return position, True  # the window ends here: more may follow it
         length, crc = FRAME.unpack_from(data, position)
         body = position + FRAME.size
-        if length > MAX_RECORD or body + length > len(data):
-            break  # torn tail
+        if length > MAX_RECORD:
+            return position, False  # corrupt
+        if body + length > len(data):
+            return position, True  # the rest of the frame is beyond this window
         payload = data[body : body + length]
         if zlib.crc32(payload) != crc:
-            break
+            return position, False
         try:
             record = marshal.loads(payload)
         except (ValueError, EOFError, TypeError):
-            break
+            return position, False
         if not _plausible(record):
-            break
+            return position, False
         records.append(record)
         position = body + length
-    return records, base + position
+    return position, False
 
 
 def _plausible(record: Any) -> bool:

@@ -67,6 +67,11 @@ from cscore.store.writer import GroupCommit, Ticket
 LOADER_AT = 64
 LOADER_AFTER = 0.25
 LOADER_STOP = 30.0  # seconds close waits for the loader to finish before it kills it
+# Rotated journals the loader may leave unfinished before a caller loads them itself
+# (each ROTATE_BYTES), and names of removed journals kept before their progress rows go.
+LOADER_BEHIND = 2
+MAX_GONE = 64
+LOAD_BATCH = 512  # journaled decisions a store loads per transaction itself
 
 # Loader pipes of this process's stores: a child forked from it closes its copies, or the
 # loader would not see the end of its pipe when the store closes (it waits for the
@@ -214,6 +219,7 @@ class DecisionStore:
         self.spawn_loader = True
         self.loader_at, self.loader_after = LOADER_AT, LOADER_AFTER
         self._loader: subprocess.Popen[bytes] | None = None
+        self._behind = 0  # rotated journals not yet all in SQLite (at the last rotation)
         self._loader_timer: threading.Timer | None = None
         self._waiting = 0  # decisions journaled while no loader runs
         self._closing = False
@@ -380,6 +386,11 @@ class DecisionStore:
                     self._loader_timer = threading.Timer(self.loader_after, self._loader_due)
                     self._loader_timer.daemon = True
                     self._loader_timer.start()
+        if self._behind >= LOADER_BEHIND or len(self._gone) > MAX_GONE:
+            # The loader fell behind: this caller loads the backlog itself, so the
+            # journals (files, descriptors, the WAL) stay bounded whatever the load.
+            self._behind = 0
+            self._load_own()
         if self.retention is not None:  # counted as journaled: the loader does not prune
             self._since_prune += 1
             if self._since_prune >= PRUNE_EVERY:
@@ -476,6 +487,9 @@ class DecisionStore:
         self._name_journals([fresh])  # after the last append to the old one
         self._refresh_committed()
         self._remove_done()
+        # Rotated journals the loader has not finished: it fell behind (a machine whose
+        # cores the evaluations keep busy starves it, niced as it is).
+        self._behind = sum(1 for s in self._segments if s.retired)
         return fresh
 
     def _refresh_committed(self) -> None:
@@ -542,21 +556,25 @@ class DecisionStore:
         """Load this store's journal ``segment`` into SQLite from its committed offset
         (the loader process may have loaded part of it: :func:`load.load_journal`);
         how many decisions went in, None if the log refused (busy)."""
-        with self._lock:
-            try:
-                result = load.load_journal(
-                    self.db.conn, segment.path, segment.fd, self._stored_sets
-                )
-            except (sqlite3.Error, OSError) as exc:
-                self.load_error = str(exc)
-                return None
-            if result is None:  # cannot be: the file is ours until we remove it
-                return 0
-            count, end = result
-            segment.committed = max(segment.committed, end)
-        if count and self._checkpointer is not None:
-            self._checkpointer.committed(count)
-        return count
+        total = 0
+        while True:  # LOAD_BATCH at a time: a backlog of megabytes is never held whole
+            with self._lock:
+                try:
+                    result = load.load_journal(
+                        self.db.conn, segment.path, segment.fd, self._stored_sets, LOAD_BATCH
+                    )
+                except (sqlite3.Error, OSError) as exc:
+                    self.load_error = str(exc)
+                    return None
+                if result is None:  # cannot be: the file is ours until we remove it
+                    return total
+                count, end = result
+                before, segment.committed = segment.committed, max(segment.committed, end)
+            total += count
+            if count and self._checkpointer is not None:
+                self._checkpointer.committed(count)
+            if segment.committed >= segment.end or segment.committed == before:
+                return total  # all of it (as far as it was written), or no further
 
     def _load_own(self) -> bool:
         """Load what this store's journals hold beyond their committed offsets; remove
