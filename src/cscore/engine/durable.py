@@ -168,6 +168,14 @@ class _Closable:
     def _c_handles(self) -> list[int]:
         raise NotImplementedError
 
+    def _check_first(self, first_facts: list[Fact]) -> None:
+        """Refuse, before any session is touched, what the C core cannot take: no fact
+        at all (asserting nothing crashes it), or a field it would misread."""
+        if not first_facts:
+            raise EngineError(f"ruleset {self.name}: an evaluation needs at least one fact")
+        for fact in first_facts:
+            _check(fact)
+
     @property
     def closed(self) -> bool:
         return self._closed
@@ -198,10 +206,7 @@ class DurableRuleset(_Closable):
     def run(
         self, first_facts: list[Fact], on_action: OnAction, on_idle: OnIdle | None = None
     ) -> int:
-        if not first_facts:  # asserting nothing crashes the C core
-            raise EngineError(f"ruleset {self.name}: an evaluation needs at least one fact")
-        for fact in first_facts:
-            _check(fact)
+        self._check_first(first_facts)
         with self._lock:
             if self._closed:
                 raise RulesetClosed(self.name)
@@ -442,10 +447,7 @@ class SplitRuleset(_Closable):
     def run(
         self, first_facts: list[Fact], on_action: OnAction, on_idle: OnIdle | None = None
     ) -> int:
-        if not first_facts:
-            raise EngineError(f"ruleset {self.name}: an evaluation needs at least one fact")
-        for fact in first_facts:
-            _check(fact)
+        self._check_first(first_facts)
         with self._lock:
             if self._closed:
                 raise RulesetClosed(self.name)

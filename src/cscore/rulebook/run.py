@@ -9,12 +9,12 @@ next layer's fact, carrying the settled values, into the same session.
 from __future__ import annotations
 
 import operator
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
-from cscore.engine import EngineRuleset, Fact
+from cscore.engine import EngineRuleset, Fact, OnAction, OnIdle
 from cscore.engine.layerfact import LayerFact, SharedFields, plain_facts
 from cscore.errors import RuleEvaluationError
 from cscore.language.compiler import SAME_IN_ENGINE, to_engine
@@ -72,6 +72,11 @@ class Result:
 _IN_RULE_ORDER = operator.attrgetter("rule.layer", "rule.order")
 
 
+def _as_plain(callback: Callable[..., list[Fact] | None]) -> Callable[..., list[Fact] | None]:
+    """The callback, its facts given as plain dicts (for an engine without encoded_facts)."""
+    return lambda *args: plain_facts(callback(*args))
+
+
 def _unavailable(value: Any) -> list[str]:
     if isinstance(value, Unavailable):
         return [value.fact]
@@ -118,18 +123,12 @@ class Evaluation:
         actions ran. ``settles_when_idle``: it was loaded without settle rules and calls
         :meth:`on_idle` (cscore.engine.Engine). An engine that does not take layer facts
         gets plain dicts."""
-        if getattr(engine, "encoded_facts", False):
-            if settles_when_idle:
-                return engine.run(self.first_facts(), self.on_action, self.on_idle)
-            return engine.run(self.first_facts(), self.on_action)
-
-        def on_action(name: str) -> list[Fact] | None:
-            return plain_facts(self.on_action(name))
-
-        def on_idle() -> list[Fact] | None:
-            return plain_facts(self.on_idle())
-
-        first = plain_facts(self.first_facts()) or []
+        first = self.first_facts()
+        on_action: OnAction = self.on_action
+        on_idle: OnIdle = self.on_idle
+        if not getattr(engine, "encoded_facts", False):
+            first = plain_facts(first) or []
+            on_action, on_idle = _as_plain(self.on_action), _as_plain(self.on_idle)
         if settles_when_idle:
             return engine.run(first, on_action, on_idle)
         return engine.run(first, on_action)
