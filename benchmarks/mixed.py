@@ -28,13 +28,19 @@ def sources() -> list[dict[str, Any]]:
             envelope = case.envelope()
             envelope["facts"] = as_received(envelope["facts"])  # as a host sends them
             cases.append(envelope)
+    return cases + public_envelopes()
+
+
+def public_envelopes() -> list[dict[str, Any]]:
+    """The public cases (tests/data/cases_public.json) as a host sends them."""
     public = json.loads((ROOT / "tests" / "data" / "cases_public.json").read_text("utf-8"))
+    envelopes = []
     for case in public:
         envelope = {k: v for k, v in case.items() if k in ("id", "industry", "facts")}
         if "kind" in case:
             envelope["kinds"] = [case["kind"]]
-        cases.append(envelope)
-    return cases
+        envelopes.append(envelope)
+    return envelopes
 
 
 def generate(count: int, seed: int = 20261123) -> list[dict[str, Any]]:

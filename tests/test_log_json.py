@@ -34,6 +34,7 @@ from .conftest import return_case
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import mixed  # noqa: E402
 import workload  # noqa: E402
 
 NOW = dt.datetime(2026, 5, 6, 10, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
@@ -45,13 +46,7 @@ def _every_case() -> list[dict[str, Any]]:
     for file in find_case_files([ROOT / "rules"]):
         if file.parent.name != "common":
             cases.extend(case.envelope() for case in load_cases(file))
-    public = json.loads((ROOT / "tests" / "data" / "cases_public.json").read_text("utf-8"))
-    for case in public:
-        envelope = {k: v for k, v in case.items() if k in ("id", "industry", "facts")}
-        if "kind" in case:
-            envelope["kinds"] = [case["kind"]]
-        cases.append(envelope)
-    return cases
+    return cases + mixed.public_envelopes()
 
 
 @pytest.fixture(scope="module")
