@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,13 @@ from cscore.engine.parts import routes, rule_tag, split
 from cscore.errors import EngineError
 from cscore.kernel import Kernel
 from cscore.rulebook.cases import load_cases
+from cscore.rulebook.compiled import SETTLE_PRIORITY as SETTLE
 
 from .conftest import PUBLIC_CASES, RULES
 from .test_engine_sessions import Counting
 
-SETTLE = 65000
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import growth
 
 
 def layered(per_layer: list[int], chunk: int = 50) -> dict[str, Any]:
@@ -220,49 +223,25 @@ def test_every_rule_and_public_case_decides_the_same_split(
         split_kernel.close()
 
 
-def _category_rules(folder: Path, size: int) -> Path:
-    """An e-commerce return rule set of ``size`` category windows (as benchmarks/growth)."""
-    (folder / "ecommerce").mkdir(parents=True)
-    (folder / "common").mkdir()
-    for kind in ("fee", "escalation", "warranty", "routing"):
-        (folder / "ecommerce" / f"{kind}.yaml").write_text("rules: []\n", encoding="utf-8")
-    lines = [
-        "outputs: {decision: priority, reason: priority}",
-        "rules:",
-        "  - id: GEN-REJECT",
-        "    priority: -1",
-        "    when: request_type == no_reason_return",
-        "    set: {decision: reject, reason: window_expired}",
-    ]
-    for i in range(size - 1):
-        lines += [
-            f"  - id: GEN-{i:04d}",
-            f"    when: product_category == cat_{i:04d} and request_date <= delivered_date + "
-            f"{7 + i % 9}",
-            "    set: {decision: return, reason: within_category_window}",
-        ]
-    (folder / "ecommerce" / "return.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return folder
-
-
 def test_a_kernel_loads_and_decides_a_rule_set_of_4200_rules(tmp_path: Path) -> None:
     size = 4_200
-    kernel = Kernel(rules_dir=_category_rules(tmp_path / "rules", size))
+    kernel = Kernel(rules_dir=growth.write_rules(tmp_path / "rules", size))
+    days = growth.windows(size - 1)  # rule GEN-i's window
     try:
         live = kernel.library.get("ecommerce", "return")
         assert len(live.compiled.rules) == size
         assert isinstance(live.engine, SplitRuleset) and live.engine.parts == 2
         for i in (0, 1, 2_047, 4_094, 4_095, size - 2):
-            for offset in (0, 7 + i % 9, 8 + i % 9):
+            for offset in (0, days[i], days[i] + 1):
                 facts = {
                     "request_type": "no_reason_return",
-                    "product_category": f"cat_{i:04d}",
+                    "product_category": growth.category(i),
                     "delivered_date": "2026-03-02",
                     "request_date": str(dt.date(2026, 3, 2) + dt.timedelta(days=offset)),
                 }
                 case = {"id": "G", "industry": "ecommerce", "kind": "return", "facts": facts}
                 outcome = kernel.evaluate(case).outcomes["return"]
-                inside = offset <= 7 + i % 9
+                inside = offset <= days[i]
                 assert outcome["decision"] == ("return" if inside else "reject"), (i, offset)
     finally:
         kernel.close()
