@@ -250,14 +250,17 @@ def random_fact_sets(seed: int, count: int) -> list[dict[str, Any]]:
 
 # --- the property ------------------------------------------------------------------------
 
-
-@settings(
-    max_examples=600,
+# The property tests' common settings: the same examples every run (derandomized, no
+# example database), no deadline, slow and much-filtered draws allowed.
+PROPERTY = settings(
     deadline=None,
     database=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
+
+
+@settings(PROPERTY, max_examples=600)
 @given(
     source=conditions(),
     fact_sets=st.lists(FACT_SETS, min_size=5, max_size=10),

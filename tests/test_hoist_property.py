@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, reject, settings
+from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
 from cscore.calendar import WorkCalendar
@@ -34,6 +34,7 @@ from cscore.rulebook.compiled import CompiledRuleset
 from cscore.rulebook.hoist import HOISTED_PREFIX
 from cscore.rulebook.model import ConstantSpec, KeySpec, RuleFile, RuleSpec, SetSpec, Where
 from cscore.rulebook.run import Evaluation
+from tests.test_compiler_property import PROPERTY
 
 FUNCTIONS = {
     f.name: f
@@ -195,13 +196,7 @@ def random_facts(rng: random.Random) -> dict[str, Any]:
 # --- the property ------------------------------------------------------------------------
 
 
-@settings(
-    max_examples=150,
-    deadline=None,
-    database=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+@settings(PROPERTY, max_examples=150)
 @given(source=conditions(), seed=st.integers(0, 2**32 - 1))
 def test_hoisted_conditions_agree_with_interpreter(engine, source, seed):
     """The engine fires the rule exactly when the interpreter says its condition holds."""

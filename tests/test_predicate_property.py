@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, reject, settings
+from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
 from cscore.language.checker import check_condition, check_value
@@ -22,6 +22,7 @@ from tests.test_compiler_property import (
     FACT_SETS,
     FUNCTIONS,
     INTERP,
+    PROPERTY,
     SCOPE,
     conditions,
     random_fact_sets,
@@ -30,13 +31,7 @@ from tests.test_compiler_property import (
 CTX = EvalContext()
 
 
-@settings(
-    max_examples=400,
-    deadline=None,
-    database=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+@settings(PROPERTY, max_examples=400)
 @given(
     source=conditions(),
     fact_sets=st.lists(FACT_SETS, min_size=5, max_size=10),

@@ -13,7 +13,7 @@ import itertools
 import random
 from typing import Any
 
-from hypothesis import HealthCheck, given, reject, settings
+from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
 from cscore.language.ast import names_in
@@ -21,7 +21,7 @@ from cscore.language.checker import check_condition
 from cscore.language.functions import EvalContext
 from cscore.language.parser import ExpressionError, parse
 from cscore.rulebook.consequence import compile_tri
-from tests.test_compiler_property import _CHOICES, FUNCTIONS, INTERP, SCOPE, conditions
+from tests.test_compiler_property import _CHOICES, FUNCTIONS, INTERP, PROPERTY, SCOPE, conditions
 
 CTX = EvalContext()
 MISSING_VALUE = object()  # the name left out of the facts
@@ -36,13 +36,7 @@ def _assignments(names: list[str], rng: random.Random, limit: int = 60) -> list[
     return [dict(zip(names, combo, strict=True)) for combo in every]
 
 
-@settings(
-    max_examples=300,
-    deadline=None,
-    database=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+@settings(PROPERTY, max_examples=300)
 @given(source=conditions(), seed=st.integers(0, 2**32 - 1))
 def test_a_certain_reading_holds_for_every_value_of_the_unknown_names(
     source: str, seed: int
