@@ -68,6 +68,7 @@ class _Journal:
     path: Path
     fd: int
     tried: int = -1  # the file's size when it was last loaded to its whole end
+    committed: int = 0  # how far SQLite has it, as the last load said
 
 
 class Loader:
@@ -118,13 +119,18 @@ class Loader:
                 self.failures = 0
             if result is None:
                 return False
-            count, _end = result
+            count, end = result
             self.loaded += count
             if count and self.checkpointer is not None:
                 self.checkpointer.committed(count)
-            if count < BATCH:
+            # Done when SQLite has it to the size seen (the records counted include rule
+            # file sets, so fewer decisions than BATCH does not mean the end), or when
+            # nothing more would load (a torn tail: the owner is still writing it).
+            if end >= size or end == journal.committed:
                 journal.tried = size
+                journal.committed = end
                 return True
+            journal.committed = end
 
     def close(self) -> None:
         for journal in self.journals:
