@@ -3,6 +3,7 @@ cannot be decided holds its one-line error in its place without losing the other
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from click.testing import CliRunner
@@ -15,6 +16,8 @@ from cscore.models.decision import Decision
 
 from .conftest import return_case
 
+NOW = dt.datetime(2026, 3, 10, 16, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
 
 def _with_id(case_id: str, **facts: object) -> dict:
     return {**return_case(**facts), "id": case_id}
@@ -26,8 +29,11 @@ def _public(public_cases: list[dict]) -> list[dict]:
     ]
 
 
-def test_evaluate_many_answers_as_evaluate_does(kernel, public_cases):
-    """Every public case of every industry: the batch's decision equals the single one."""
+def test_evaluate_many_answers_as_evaluate_does(kernel, public_cases, monkeypatch):
+    """Every public case of every industry: the batch's decision equals the single one.
+    The cases without ``as_of`` are decided at one fixed instant both ways (a second
+    passing between the two would change what they decide)."""
+    monkeypatch.setattr(kernel, "clock", lambda: NOW)  # (a kernel shared by tests)
     cases = _public(public_cases)
     one_by_one = [kernel.evaluate(case).to_json_dict() for case in cases]
     batch = kernel.evaluate_many(cases)
