@@ -56,7 +56,7 @@ def _journaled(folder: Path) -> tuple[list[Path], set[str]]:
             records, _end = journal.read(fd, 0)
         finally:
             os.close(fd)
-        ids |= {record[1][0] for record in records if record[0] == "d"}
+        ids |= {record[1][0] for record in records if record[0] in ("d", "D")}  # case_id
     return paths, ids
 
 

@@ -20,7 +20,7 @@ from sqlite_utils import Database
 from cscore.errors import StoreError
 from cscore.kernel import Kernel
 from cscore.models.decision import Decision
-from cscore.store import DecisionStore, journal
+from cscore.store import DecisionStore, journal, load
 
 from .conftest import return_case
 
@@ -96,7 +96,7 @@ def test_a_journaled_decision_is_in_the_log_once_loaded(tmp_path, decision):
     fd = os.open(path, os.O_RDONLY)
     records, _end = journal.read(fd, 0)
     os.close(fd)
-    assert [json.loads(r[1][10])["id"] for r in records if r[0] == "d"] == [
+    assert [json.loads(row[10])["id"] for row, _set in load.recovered(records)[0]] == [
         f"J-{n}" for n in range(20)
     ]
     assert store.count() == 20  # this process reads its own decisions
@@ -159,6 +159,32 @@ def test_an_orphaned_journal_is_recovered_by_the_next_writer_only(tmp_path, deci
     assert None not in sets and len(sets) == 1
     assert log["rule_file_sets"].count == 1
     assert log["journals"].count == 0
+
+
+def test_a_journal_of_the_first_format_is_recovered_too(tmp_path, decision):
+    """A journal written before an upgrade (format 1: every decision as its row) is
+    loaded as one of today's, whose decisions go as their parts ("D")."""
+    db = tmp_path / "log.db"
+    with Kernel(db=db) as kernel:
+        assert kernel.store is not None
+        _stall(kernel.store)
+        for n in range(3):
+            kernel.evaluate({**return_case(), "id": f"V-{n}"})
+        _crash(kernel.store)
+        kernel.store = None
+    (orphan,) = _journals(tmp_path)
+    fd = os.open(orphan, os.O_RDONLY)
+    records, _end = journal.read(fd, 0)
+    os.close(fd)
+    assert [record[0] for record in records] == ["s", "D", "D", "D"]
+    rows = [row for row, _set in load.recovered(records)[0]]
+    old = b"cscJ\x01\x00\x00\x00" + journal.frame(records[0])
+    old += b"".join(journal.frame(("d", row)) for row in rows)
+    orphan.write_bytes(old)
+    DecisionStore(db).close()
+    assert _raw_ids(db) == ["V-0", "V-1", "V-2"]
+    assert _journals(tmp_path) == []
+    assert Database(db)["rule_file_sets"].count == 1
 
 
 @pytest.mark.parametrize("tail", ["torn", "corrupt"])
@@ -426,6 +452,6 @@ def test_a_journal_is_read_a_window_at_a_time_whatever_its_frames_sizes(
         monkeypatch.setattr(journal, "READ_WINDOW", window)
         assert journal.read(segment.fd, 0) == (whole, end)
         assert journal.read(segment.fd, 0, limit=3)[0] == whole[:3]
-    logged = [json.loads(r[1][10])["id"] for r in whole if r[0] == "d"]  # case_json
+    logged = [json.loads(row[10])["id"] for row, _set in load.recovered(whole)[0]]  # case_json
     assert logged == [f"W-{n}" for n in range(12)]
     store.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import json
+import marshal
 import math
 import pickle
 import sqlite3
@@ -24,10 +25,11 @@ from cscore.models.decision import Decision
 from cscore.rulebook.cases import find_case_files, load_cases
 from cscore.rulebook.compiled import CompiledRuleset
 from cscore.rulebook.run import Firing, Result
-from cscore.store import DecisionStore
-from cscore.store.logrow import _by_pydantic, log_columns
-from cscore.store.store import PAGE_SIZE, _dumps, case_json
-from cscore.trace import _tables, trace_entries, trace_json
+from cscore.store import DecisionStore, load
+from cscore.store.logrow import _by_pydantic, journal_payload, log_columns
+from cscore.store.logtext import case_json, compact_json, row_from_record, trace_text
+from cscore.store.store import PAGE_SIZE
+from cscore.trace import _tables, trace_entries, trace_pieces
 
 from .conftest import return_case
 
@@ -80,6 +82,75 @@ def test_log_json_is_the_text_pydantic_writes_on_every_case(fixed: Kernel) -> No
     # among them: overridden keys, messages, calendar rules cited, facts asked for
     for part in ('"overridden":[', '"message":', '"source":"calendar: ', '"consequence: '):
         assert any(part in text for text in texts), part
+
+
+def _journaled_row(decision: Decision, case: dict[str, Any]) -> tuple[Any, ...]:
+    """The row the journal's loader writes for the decision journaled as its parts."""
+    version = decision.rules_version
+    head = (
+        decision.case_id,
+        decision.industry,
+        "2026-05-06T10:30:00+08:00",
+        None,
+        1.5,
+        version,
+        "{}",
+    )
+    payload = journal_payload(decision, case, head, ("calendar", None))
+    assert payload is not None
+    return row_from_record(marshal.loads(payload))
+
+
+def _row_texts(decision: Decision, case: dict[str, Any]) -> tuple[Any, ...]:
+    """The row's texts as the deciding process writes them (kinds, outcomes, warnings,
+    case, decision)."""
+    text, kinds, outcomes, warnings = log_columns(decision)
+    return kinds, outcomes, warnings, case_json(case).encode(), text.encode()
+
+
+def _texts_of(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    return row[2], row[8], row[9], row[10], row[11]
+
+
+def test_a_decision_journaled_as_its_parts_is_loaded_as_the_same_row(fixed: Kernel) -> None:
+    """The loader writes the texts of a decision journaled as its parts: the same bytes
+    the deciding process writes, on every case; the other fields as given."""
+    compared = 0
+    for case in _every_case():
+        try:
+            decision = fixed.evaluate(case)
+        except Exception:  # a rule case that expects an error: nothing is logged
+            continue
+        if decision.log_trace() is None:
+            continue  # journaled as its row (texts written by the model's serialiser)
+        row = _journaled_row(decision, case)
+        assert _texts_of(row) == _row_texts(decision, case), case["id"]
+        assert row[:2] == (decision.case_id, decision.industry)
+        assert (row[3], row[4], row[5], row[6], row[7]) == (
+            "2026-05-06T10:30:00+08:00",
+            None,
+            1.5,
+            decision.rules_version,
+            "{}",
+        )
+        assert row[12:] == ("calendar", None) and len(row) == load.ROW_FIELDS
+        compared += 1
+    assert compared > 500
+
+
+def test_a_case_marshal_refuses_is_journaled_as_its_text(fixed: Kernel) -> None:
+    """A Python host's case holding a date: the caller writes the case's text; a decision
+    whose outcomes marshal refuses is journaled as its row."""
+    decision = fixed.evaluate(return_case())
+    case = {"id": "C", "facts": {"on": dt.date(2026, 3, 2), "n": Decimal("1.50")}}
+    payload = journal_payload(decision, case, ("C", "e", "t", None, 1.0, "v", "{}"), (None, None))
+    assert payload is not None and marshal.loads(payload)[3] == case_json(case)
+    assert _texts_of(_journaled_row(decision, case)) == _row_texts(decision, case)
+    odd = decision.model_copy(update={"outcomes": {"return": {"x": Decimal("1")}}})
+    odd.__pydantic_private__["_log_trace_source"] = decision.__pydantic_private__[
+        "_log_trace_source"
+    ]
+    assert journal_payload(odd, {}, ("C", "e", "t", None, 1.0, "v", "{}"), (None, None)) is None
 
 
 def test_an_entry_with_overrides_is_written_as_pydantic_writes_it(rules_copy: Path) -> None:
@@ -171,7 +242,7 @@ def _fired_once(
             trace=lambda: trace_entries(results),
             warnings=[],
             rules_version="v",
-            log_trace=lambda: trace_json(results, []),
+            log_trace=lambda: trace_pieces(results, []),
         )
 
     return decision(), decision()
@@ -212,6 +283,7 @@ def test_any_value_set_or_read_is_written_as_pydantic_writes_it(fixed: Kernel, v
         text = log_columns(direct)[0]
         assert text == _by_pydantic(_through_the_model(modelled))[0]
         assert ('"overridden":[' in text) is lost
+        assert _journaled_row(direct, {})[11] == text.encode()  # so does the loader's
 
 
 def test_empty_objects_and_a_nan_are_written_as_pydantic_writes_them(fixed: Kernel) -> None:
@@ -230,9 +302,11 @@ def test_a_rule_sets_text_is_made_once_per_rule_set(rules_copy: Path) -> None:
     rules = rules_copy
     with Kernel(rules_dir=rules) as kernel:
         first = kernel.evaluate(return_case())
-        before = first.log_trace()
+        pieces = first.log_trace()
+        assert pieces is not None
+        before = trace_text(pieces)
         name = first.trace[0].name
-        assert before is not None and json.dumps(name, ensure_ascii=False) in before
+        assert json.dumps(name, ensure_ascii=False) in before
         old = _return_rules(kernel)
         held = [key for key in _tables if key[0] == id(old)]
         assert held
@@ -241,7 +315,8 @@ def test_a_rule_sets_text_is_made_once_per_rule_set(rules_copy: Path) -> None:
         kernel.reload()
         again = kernel.evaluate(return_case())
         assert _return_rules(kernel) is not old
-        assert again.log_trace() == before.replace(name, name + " renamed")
+        pieces = again.log_trace()
+        assert pieces is not None and trace_text(pieces) == before.replace(name, name + " renamed")
         assert log_columns(again) == _by_pydantic(
             _through_the_model(kernel.evaluate(return_case()))
         )
@@ -262,7 +337,7 @@ def test_a_rule_sets_text_is_made_once_per_rule_set(rules_copy: Path) -> None:
 def test_the_case_is_written_as_received(facts: dict[str, Any]) -> None:
     """One pass of the C encoder gives what as_received and then JSON gave."""
     case = {"id": "C", "industry": "ecommerce", "kinds": None, "facts": facts}
-    assert case_json(case) == _dumps(as_received(case))
+    assert case_json(case) == compact_json(as_received(case))
 
 
 def test_a_case_with_a_key_json_refuses_takes_the_long_way() -> None:

@@ -70,9 +70,9 @@ from cscore.rulebook.model import RuleFile
 from cscore.rulebook.run import Evaluation
 from cscore.rulebook.snapshot import RuleSnapshot, take_snapshot
 from cscore.store import DecisionStore
-from cscore.store.logrow import LogColumns
+from cscore.store.logtext import LogColumns
 from cscore.store.writer import Ticket
-from cscore.trace import trace_entries, trace_json
+from cscore.trace import trace_entries, trace_pieces
 
 logger = logging.getLogger("cscore")
 
@@ -469,15 +469,18 @@ class Kernel:
             evaluation = self._run(industry.key, kind, changed, ctx)
             return to_json_dict(evaluation.result().outcome, evaluation.ruleset.money)
 
+        def asked_entries() -> list[TraceEntry]:
+            return asked_trace(asked, self._missing_facts_rule) if asked else []
+
         return Decision.build(
             case_id=case_id,
             industry=industry.key,
             outcomes=outcomes,
-            trace=lambda: trace_entries(results) + asked_trace(asked, self._missing_facts_rule),
+            trace=lambda: trace_entries(results) + asked_entries(),
             warnings=warnings,
             rules_version=self._rules_version(used),
             # the same trace for the decision log, without building the entry objects
-            log_trace=lambda: trace_json(results, asked_trace(asked, self._missing_facts_rule)),
+            log_trace=lambda: trace_pieces(results, asked_entries()),
             explanation=lambda: explain_decision(
                 [KindResult(k, rs, res, outcomes[k]) for k, rs, res in results],
                 self.functions,

@@ -22,17 +22,9 @@ from itertools import chain
 from json.encoder import encode_basestring
 from typing import Any
 
-from pydantic_core import to_json as _rust_json
-
-from cscore.jsonvalues import to_json, to_json_dict
+from cscore.jsonvalues import to_json_dict
 from cscore.models.decision import TraceEntry
-
-
-def encode(value: Any) -> str:
-    """pydantic's own encoder (what ``model_dump_json`` runs), so the text is the same:
-    a NaN as null, a date as ISO text; anything it does not know as to_json makes it."""
-    return _rust_json(value, inf_nan_mode="null", fallback=to_json).decode()
-
+from cscore.store.logtext import TracePieces, encode, encoded_members, trace_text
 
 _MATCHED = '},"matched":{'
 
@@ -213,24 +205,19 @@ _PLAIN = frozenset({str, int, float, bool, type(None), dt.date})
 def trace_json(results: list[tuple[str, Any, Any]], asked: list[TraceEntry]) -> str:
     """The trace as the log's JSON text: :func:`trace_entries`, then ``asked`` (entries
     built as objects: facts asked for by consequence), as pydantic writes them."""
-    fired = _fired_json(results)
-    if not asked:
-        return f"[{fired}]"
-    parts = [fired] if fired else []
-    parts += [encode(entry.model_dump(mode="json")) for entry in asked]
-    return f"[{','.join(parts)}]"
+    return trace_text(trace_pieces(results, asked))
 
 
-def _fired_json(results: list[tuple[str, Any, Any]]) -> str:
-    """The fired rules' entries as JSON text, comma-separated.
+def trace_pieces(results: list[tuple[str, Any, Any]], asked: list[TraceEntry]) -> TracePieces:
+    """:func:`trace_json`'s text in pieces (:data:`cscore.store.logtext.TracePieces`),
+    which a journal carries and its loader puts together.
 
     Each entry is its static text with the members of its "set" and "matched" objects
-    in between; those objects, every entry's, are encoded in one call, as one list, and
-    cut apart where one ends and the next begins (``},{``). A value whose text holds
-    ``},{`` itself makes more pieces than objects: then each object is encoded alone.
+    in between; those objects, every entry's, are encoded in one call, as one list (cut
+    apart where one ends and the next begins when the text is put together).
     """
     values: list[dict[str, Any]] = []
-    text: list[str | None] = []  # per entry: head, set, _MATCHED, matched, close
+    slots: list[str | None] = []  # per entry: head, set, _MATCHED, matched, close
     for static, set_values, matched, overridden in _fired(results):
         if static.rounds:
             if static.set_money:
@@ -238,22 +225,16 @@ def _fired_json(results: list[tuple[str, Any, Any]]) -> str:
             if static.matched_money:
                 matched = to_json_dict(matched, static.money)
         values += (set_values, matched)
-        text += static.next if text else static.first
+        slots += static.next if slots else static.first
         if overridden:
             keys = ",".join(map(encode_basestring, overridden))
-            text[-1] = f'}},"overridden":[{keys}]{static.tail}'
-    if not text:
-        return ""
-    if not _PLAIN.issuperset(map(type, chain.from_iterable(map(dict.values, values)))):
+            slots[-1] = f'}},"overridden":[{keys}]{static.tail}'
+    if slots and not _PLAIN.issuperset(map(type, chain.from_iterable(map(dict.values, values)))):
         # in the form to_json_dict gives, as trace_entries makes them (a list, a timestamp)
         values = [
             to_json_dict(found, static.money)
             for static, set_values, matched, _ in _fired(results)
             for found in (set_values, matched)
         ]
-    pieces = encode(values)[2:-2].split("},{")
-    if len(pieces) != len(values):
-        pieces = [encode(found)[1:-1] for found in values]
-    text[1::5] = pieces[0::2]
-    text[3::5] = pieces[1::2]
-    return "".join(text)  # type: ignore[arg-type]  # every None is now a piece
+    members = encoded_members(values) if slots else ""
+    return slots, members, [encode(entry.model_dump(mode="json")) for entry in asked]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import (
     BaseModel,
@@ -15,6 +15,9 @@ from pydantic import (
 )
 
 from cscore.models.construct import construct
+
+if TYPE_CHECKING:
+    from cscore.store.logtext import TracePieces
 
 
 class TraceEntry(BaseModel):
@@ -75,7 +78,7 @@ class TraceEntry(BaseModel):
 
 
 TraceSource = Callable[[], list[TraceEntry]]
-LogTraceSource = Callable[[], str]
+LogTraceSource = Callable[[], "TracePieces"]
 ExplanationSource = Callable[[], dict[str, Any]]
 
 
@@ -118,8 +121,8 @@ class Decision(BaseModel):
     ) -> Decision:
         """A decision from values the kernel already made JSON-ready (not re-validated);
         ``trace`` and ``explanation`` may be functions that build them on first use;
-        ``log_trace`` one that writes the same trace as the log's JSON text, without
-        the entry objects (see :meth:`log_trace`)."""
+        ``log_trace`` one that gives the same trace as the log's JSON text in pieces,
+        without the entry objects (see :meth:`log_trace`)."""
         values: dict[str, Any] = {
             "case_id": case_id,
             "industry": industry,
@@ -203,9 +206,10 @@ class Decision(BaseModel):
         """:meth:`to_log_dict` as JSON text, serialised once (the decision log's row)."""
         return self.model_dump_json(context=_WITHOUT_EXPLANATION)
 
-    def log_trace(self) -> str | None:
+    def log_trace(self) -> TracePieces | None:
         """The trace as the decision log keeps it — the JSON text pydantic writes for
-        :attr:`trace` — when the kernel gave a recipe for it; ``None``: serialise
+        :attr:`trace`, in the pieces :func:`cscore.store.logtext.trace_text` puts
+        together — when the kernel gave a recipe for it; ``None``: serialise
         :attr:`trace` (:meth:`to_log_json`)."""
         private = self.__pydantic_private__
         source = private.get("_log_trace_source") if private else None

@@ -13,12 +13,14 @@ twice).
 
 Frames: ``length (u32) + crc32 (u32) + payload``, after an 8-byte file header. A payload
 is a :mod:`marshal`-ed tuple of plain values (texts, numbers, ``None``; a C encoder, a
-quarter of what JSON costs): ``("d", row)`` for a decision, ``("s", id, files, texts)``
-for a rule file set, written once per journal file before the first decision that names
-it (so a recovered decision's rule files are in the log, as a live one's are). A torn
-or corrupt tail (a crash mid-write, a disk that filled up) ends the journal: recovery
-ignores it and everything after it. A write that fails is cut off again (the file is
-truncated back to where the frame began) and the caller gets a :class:`StoreError`.
+quarter of what JSON costs): ``("D", ...)`` for a decision as its parts, whose texts the
+loader writes (:func:`cscore.store.logtext.decision_record`); ``("d", row)`` for one
+whose texts were written already; ``("s", id, files, texts)`` for a rule file set,
+written once per journal file before the first decision that names it (so a recovered
+decision's rule files are in the log, as a live one's are). A torn or corrupt tail (a
+crash mid-write, a disk that filled up) ends the journal: recovery ignores it and
+everything after it. A write that fails is cut off again (the file is truncated back to
+where the frame began) and the caller gets a :class:`StoreError`.
 
 Ownership: the store holds an exclusive ``fcntl.flock`` on its journal for as long as it
 is open; a journal whose lock can be taken belongs to a process that is gone. A journal
@@ -57,7 +59,10 @@ from typing import Any
 
 from cscore.errors import StoreError
 
-HEADER = b"cscJ\x01\x00\x00\x00"  # magic and format version
+# Magic and format version. Version 2 added the "D" record (a decision as its parts);
+# a version 1 journal (a crash before an upgrade) is read all the same.
+HEADER = b"cscJ\x02\x00\x00\x00"
+READABLE = (HEADER, b"cscJ\x01\x00\x00\x00")
 FRAME = struct.Struct("<II")  # payload length, crc32 of the payload
 ROTATE_BYTES = 8 * 1024 * 1024  # a journal past this size gives way to a new one
 MAX_RECORD = 256 * 1024 * 1024  # a length beyond this is a corrupt frame, not a record
@@ -69,7 +74,11 @@ Row = tuple[Any, ...]
 
 
 def frame(record: tuple[Any, ...]) -> bytes:
-    payload = marshal.dumps(record)
+    return framed(marshal.dumps(record))
+
+
+def framed(payload: bytes) -> bytes:
+    """A record marshalled already, as a frame."""
     return FRAME.pack(len(payload), zlib.crc32(payload)) + payload
 
 
@@ -221,7 +230,7 @@ def read(fd: int, start: int, limit: int | None = None) -> tuple[list[tuple[Any,
     one ends; a torn or corrupt frame (bad length, crc, or payload) ends the journal
     there. Only the header and what follows ``start`` are read, a window at a time
     (a loader polls, taking ``limit`` records from a journal of megabytes)."""
-    if os.pread(fd, len(HEADER), 0) != HEADER:
+    if os.pread(fd, len(HEADER), 0) not in READABLE:
         return [], len(HEADER)
     position = max(start, len(HEADER))
     size = os.fstat(fd).st_size
@@ -266,9 +275,12 @@ def _frames(data: bytes, records: list[tuple[Any, ...]], limit: int | None) -> t
 
 
 def _plausible(record: Any) -> bool:
-    """A record as :func:`frame` writes them: a tuple tagged "d" (with a row) or "s"."""
+    """A record as the store writes them: a tuple tagged "d" (with a row), "D" (a
+    decision's parts) or "s"."""
     if type(record) is not tuple or not record:
         return False
     if record[0] == "d":
         return len(record) == 2 and type(record[1]) is tuple
+    if record[0] == "D":
+        return len(record) == 7 and type(record[1]) is tuple
     return record[0] == "s" and len(record) == 4

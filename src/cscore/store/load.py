@@ -185,10 +185,29 @@ def recovered(records: list[tuple[Any, ...]]) -> tuple[Decisions, list[SetLike]]
             _tag, set_id, files, texts = record
             refs = tuple(JournalFile(*ref) for ref in files)
             sets[set_id] = JournalSet(set_id, refs, dict(texts))
-        elif len(record[1]) == ROW_FIELDS:
+            continue
+        if record[0] == "D":
+            row = _row_from_parts(record)
+        elif record[0] == "d" and len(record[1]) == ROW_FIELDS:
             row = record[1]
+        else:
+            continue
+        if row is not None:
             decisions.append((row, sets.get(row[-1]) if row[-1] is not None else None))
     return decisions, list(sets.values())
+
+
+def _row_from_parts(record: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """A decision journaled as its parts, as its row: its texts are written now
+    (imported here, when the first one is loaded: pydantic_core's encoder). ``None``:
+    not a record this version writes."""
+    from cscore.store.logtext import row_from_record
+
+    try:
+        row = row_from_record(record)
+    except (TypeError, ValueError):
+        return None
+    return row if len(row) == ROW_FIELDS else None
 
 
 def _same_file(path: Path, fd: int) -> bool:

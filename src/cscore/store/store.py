@@ -49,7 +49,6 @@ from sqlite_utils import Database, Migrations
 
 from cscore.calendar import CHINA_TZ
 from cscore.errors import StoreError
-from cscore.jsonvalues import as_received
 from cscore.models.decision import Decision
 from cscore.rulebook.snapshot import RuleSnapshot
 from cscore.store import journal as journals
@@ -57,7 +56,8 @@ from cscore.store import load
 from cscore.store.checkpoint import Checkpointer
 from cscore.store.journal import Segment
 from cscore.store.loader import BOOT
-from cscore.store.logrow import LogColumns, log_columns
+from cscore.store.logrow import journal_payload, log_columns
+from cscore.store.logtext import LogColumns, case_json, compact_json
 from cscore.store.migrations import core
 from cscore.store.writer import GroupCommit, Ticket
 
@@ -137,30 +137,6 @@ def _decided_at() -> str:
         text = dt.datetime.fromtimestamp(second, CHINA_TZ).isoformat(timespec="seconds")
         _stamp = (second, text)
     return _stamp[1]
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
-
-
-def _received(value: Any) -> Any:
-    """A value JSON has no form for, as :func:`cscore.jsonvalues.as_received` makes it
-    (the encoder asks only for those: dates, and what is shown as its repr)."""
-    return value.isoformat() if isinstance(value, dt.date) else repr(value)
-
-
-_encode_case = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_received).encode
-
-
-def case_json(case: dict[str, Any]) -> str:
-    """The case as received: ``as_received`` and then JSON, in one pass of the C encoder
-    instead of a walk in Python. A key it refuses (a date) takes the long way; the one
-    difference left is a ``True``/``None`` key, written ``true``/``null`` (JSON's names)
-    rather than as Python's."""
-    try:
-        return _encode_case(case)
-    except TypeError:
-        return _dumps(as_received(case))
 
 
 def _create_private(path: Path) -> bool:
@@ -332,31 +308,41 @@ class DecisionStore:
         were made already (by a pool worker, :mod:`cscore.pool`)."""
         now = _decided_at()
         if self._versions is None or self._versions[0] != plugin_versions:
-            self._versions = (dict(plugin_versions), _dumps(plugin_versions))
-        # the one serialisation (the explanation is left out)
-        decision_json, kinds, outcomes, warnings = columns or log_columns(decision)
-        row = (
+            self._versions = (dict(plugin_versions), compact_json(plugin_versions))
+        writer = self._writer
+        if writer is None:
+            raise StoreError(f"the decision log {self.path} is open read-only")
+        head = (
             decision.case_id,
             decision.industry,
-            kinds,
             now,
             as_of,
             round(duration_ms, 3),
             decision.rules_version,
             self._versions[1],
-            outcomes,
-            warnings,
-            # UTF-8 bytes, cast to text by the statement (_INSERT_DECISION): encoded here
-            # once for the journal and SQLite both, the writer thread binds them without
-            # encoding them again while holding the GIL the callers need.
-            case_json(case).encode(),
-            decision_json.encode(),
-            calendar_version,
-            rule_files.id if rule_files is not None else None,
         )
-        writer = self._writer
-        if writer is None:
-            raise StoreError(f"the decision log {self.path} is open read-only")
+        tail = (calendar_version, rule_files.id if rule_files is not None else None)
+        payload = None
+        if self.journaled and not need_id and columns is None:
+            # journaled as its parts: the loader writes its texts (cscore.store.logtext)
+            payload = journal_payload(decision, case, head, tail)
+        row: tuple[Any, ...] = ()
+        if payload is None:
+            # the one serialisation (the explanation is left out)
+            decision_json, kinds, outcomes, warnings = columns or log_columns(decision)
+            row = (
+                *head[:2],
+                kinds,
+                *head[2:],
+                outcomes,
+                warnings,
+                # UTF-8 bytes, cast to text by the statement (_INSERT_DECISION): encoded
+                # here once for the journal and SQLite both, the writer thread binds
+                # them without encoding them again while holding the GIL callers need.
+                case_json(case).encode(),
+                decision_json.encode(),
+                *tail,
+            )
         if not self.journaled:
             return writer.submit((row, rule_files, None, 0))
         failed: StoreError | None = None
@@ -372,7 +358,7 @@ class DecisionStore:
                 )
         with self._journal_lock:
             segment = self._segment_for_append()
-            data = journals.frame(("d", row))
+            data = journals.frame(("d", row)) if payload is None else journals.framed(payload)
             if rule_files is not None and rule_files.id not in segment.sets:
                 data = load.snapshot_frame(rule_files) + data  # still one write
             journals.append(segment, data)
