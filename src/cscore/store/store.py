@@ -19,8 +19,10 @@ process sees them once the loader has loaded them (tens of milliseconds). The st
 and its loader both load with :func:`cscore.store.load.load_journal`, which never
 loads a record twice. A writer that opens the log first loads the journals of
 processes that are gone (a crash), each in one transaction; a reader never does.
-Each decision is serialised once (:mod:`cscore.store.logrow`), its outcomes, warnings
-and kinds columns with it, and its rule hits are a view over its JSON.
+Each decision is serialised once (:mod:`cscore.store.logtext`), its outcomes, warnings
+and kinds columns with it, and its rule hits are a view over its JSON; a journaled one
+goes as its parts, and the loader process writes those texts (the caller's share of the
+work is picking the parts and one marshal call).
 WAL checkpoints run on their own thread (:mod:`cscore.store.checkpoint`).
 
 The file is created owner-only (0600: it holds customers' cases), readers open it
