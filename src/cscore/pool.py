@@ -31,7 +31,6 @@ import io
 import json
 import os
 import pickle
-import queue
 import select
 import struct
 import subprocess
@@ -156,6 +155,12 @@ class _Worker:
         self.ready = False
         self.dead = False
         _send(self.stdin, config)
+        # From now on this process never blocks writing to the worker: what the pipe
+        # does not take waits in ``outbox`` until select() says it can (so the worker
+        # reads its requests when it is ready for one, with no thread of its own, and
+        # neither side can block the other).
+        os.set_blocking(self.stdin.fileno(), False)
+        self.outbox = bytearray()
 
     def wait_ready(self) -> None:
         """Wait for the worker's kernel; its start-up error as a :class:`PluginError`."""
@@ -182,9 +187,25 @@ class _Worker:
             return f"pid {self.proc.pid} was killed by signal {-code}"
         return f"pid {self.proc.pid} exited with status {code}"
 
+    def post(self, payload: bytes) -> None:
+        """Queue one frame for the worker and write what the pipe takes now (OSError:
+        the worker is gone)."""
+        self.outbox += _FRAME.pack(len(payload)) + payload
+        self.write_some()
+
+    def write_some(self) -> None:
+        """Write what the pipe takes of the queued frames, without blocking."""
+        try:
+            written = os.write(self.stdin.fileno(), self.outbox)
+        except BlockingIOError:
+            return
+        del self.outbox[:written]
+
     def stop(self) -> None:
         """Ask it to exit (an empty frame), then make sure it did; reap it (no zombie)."""
         try:
+            os.set_blocking(self.stdin.fileno(), True)
+            self.outbox.clear()  # a batch's requests not sent (it died, or was stopped)
             _send(self.stdin, b"")
             self.stdin.close()
         except (OSError, ValueError):  # already gone
@@ -327,17 +348,13 @@ class WorkerPool:
         chunks = [cases[start : start + size] for start in range(0, len(cases), size)]
         log = kernel.store is not None
         timed = kernel.clock is not None  # the host's clock is called here, per case
-        try:
-            requests = [
-                pickle.dumps(
-                    (self._generation, log, full, chunk, [kernel._now() for _ in chunk if timed]),
-                    protocol=pickle.HIGHEST_PROTOCOL,
-                )
-                for chunk in chunks
-            ]
-        except Exception:  # a case that cannot be sent: the whole batch is decided here
-            return False
-        batch = _Batch(workers, requests)
+        generation = self._generation
+
+        def request(chunk: list[Any]) -> bytes:
+            nows = [kernel._now() for _ in chunk if timed]
+            return pickle.dumps((generation, log, full, chunk, nows), pickle.HIGHEST_PROTOCOL)
+
+        batch = _Batch(workers, chunks, request)
         observed = any(True for _ in each_implementation(kernel.pm, "decision_made"))
         served: dict[tuple[str, tuple[str, ...]], str] = {}  # the batch's rules versions
         raised: BaseException | None = None
@@ -434,8 +451,14 @@ class _Batch:
     slow or busy worker takes fewer), results yielded in chunk order. Each worker has at
     most ``IN_FLIGHT`` chunks: the next waits in its pipe while it decides one."""
 
-    def __init__(self, workers: list[_Worker], requests: list[bytes]) -> None:
-        self.requests = requests
+    def __init__(
+        self,
+        workers: list[_Worker],
+        chunks: list[list[Any]],
+        request: Callable[[list[Any]], bytes],
+    ) -> None:
+        self.chunks = chunks
+        self.request = request  # a chunk as the frame a worker reads (pickled when handed)
         self.done: dict[int, Any] = {}  # chunk -> results, an EngineError, or None (here)
         self.queued: dict[int, collections.deque[int]] = {}  # worker fd -> its chunks
         self.by_fd = {worker.fd: worker for worker in workers}
@@ -443,22 +466,30 @@ class _Batch:
         self.sending = True
         for worker in workers:
             self.queued[worker.fd] = collections.deque()
-            for _ in range(IN_FLIGHT):
+        for _ in range(IN_FLIGHT):  # one chunk each first, so a short batch is shared
+            for worker in workers:
                 self._hand(worker)
 
     def stop_sending(self) -> None:
         self.sending = False
 
     def _hand(self, worker: _Worker) -> None:
-        if not self.sending or self.next >= len(self.requests) or worker.dead:
+        while self.sending and self.next < len(self.chunks) and not worker.dead:
+            number = self.next
+            self.next += 1
+            try:
+                payload = self.request(self.chunks[number])
+            except Exception:  # a case that cannot be sent: its chunk is decided here
+                self.done[number] = None
+                continue
+            try:
+                worker.post(payload)
+            except OSError:  # it died: what it holds fails, the rest goes to the others
+                self.next -= 1
+                self._died(worker)
+                return
+            self.queued[worker.fd].append(number)
             return
-        try:
-            _send(worker.stdin, self.requests[self.next])
-        except OSError:  # it died: what it holds fails, the rest goes to the others
-            self._died(worker)
-            return
-        self.queued[worker.fd].append(self.next)
-        self.next += 1
 
     def _died(self, worker: _Worker) -> None:
         worker.dead = True
@@ -473,20 +504,27 @@ class _Batch:
         held.clear()
 
     def results(self) -> Iterator[Any]:
-        for chunk in range(len(self.requests)):
+        for chunk in range(len(self.chunks)):
             while chunk not in self.done:
                 self._wait()
             yield self.done.pop(chunk)
 
     def _wait(self) -> None:
-        """Take one answer (or a death) from a worker holding chunks."""
+        """Take one answer (or a death) from a worker holding chunks, and write more of
+        what waits to be sent to the workers whose pipes take it."""
         busy = [fd for fd, held in self.queued.items() if held]
         if not busy:  # every worker died: what is left is decided in this process
-            while self.next < len(self.requests):
+            while self.next < len(self.chunks):
                 self.done[self.next] = None
                 self.next += 1
             return
-        ready, _, _ = select.select(busy, [], [])
+        sending = {w.stdin.fileno(): w for w in self.by_fd.values() if w.outbox and not w.dead}
+        ready, writable, _ = select.select(busy, list(sending), [])
+        for fd in writable:
+            try:
+                sending[fd].write_some()
+            except OSError:  # it died: its answers' pipe says so
+                pass
         for fd in ready:
             worker = self.by_fd[fd]
             data = _receive(worker.stdout)
@@ -604,12 +642,11 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> None:
         return
     _send(out, pickle.dumps(("ready", os.getpid())))
     generation = config["generation"]
-    # A thread reads the requests as they come, so the parent's writes never wait for
-    # this process to finish a chunk (and neither side can block the other).
-    requests: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-    threading.Thread(target=_read_requests, args=(inp, requests), daemon=True).start()
+    # The next request is read once a chunk is answered: the parent never blocks
+    # writing to this process (it keeps what the pipe does not take), so no thread
+    # needs to read ahead, and none takes the GIL from the deciding one to do it.
     try:
-        while data := requests.get():
+        while data := _receive(inp):
             wanted, log, full, cases, nows = pickle.loads(data)
             if wanted != generation:  # the parent reloaded its rules: so does this one
                 kernel.reload()
@@ -621,12 +658,6 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> None:
             _send(out, pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
     finally:
         kernel.close()
-
-
-def _read_requests(inp: IO[bytes], requests: queue.SimpleQueue[bytes | None]) -> None:
-    while data := _receive(inp):
-        requests.put(data)
-    requests.put(None)  # an empty frame or the end of the stream: exit
 
 
 def main() -> None:
