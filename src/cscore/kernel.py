@@ -337,14 +337,18 @@ class Kernel:
             for case in cases:
                 self._evaluate_into(case, answers, pending)
         failed: StoreError | None = None
+        observers = list(each_implementation(self.pm, "decision_made"))
+        committing = self.store is not None and self.store.commit_wait
+        if not (observers or committing):
+            return answers  # nothing to wait for, nobody to tell
         for parsed, decision, ticket in pending:
-            if ticket is not None and self.store is not None and self.store.commit_wait:
+            if ticket is not None and committing:
                 try:
                     self._committed(ticket, decision)
                 except StoreError as exc:  # on_log_failure="raise": after all were tried
                     failed = failed or exc
                     continue
-            self._observe(parsed, decision)
+            self._observe(parsed, decision, observers)
         if failed is not None:
             raise failed
         return answers
@@ -746,9 +750,18 @@ class Kernel:
             ("missing_facts", "缺少会改变结果的事实 a missing fact that decides the outcome"),
         )
 
-    def _observe(self, parsed: Case | None, decision: Decision) -> None:
+    def _observe(
+        self,
+        parsed: Case | None,
+        decision: Decision,
+        observers: list[tuple[str, Callable[..., Any]]] | None = None,
+    ) -> None:
+        """Show the decision to the ``decision_made`` observers (``observers``: those
+        of a batch, looked up once for all its decisions)."""
+        if observers is None:
+            observers = list(each_implementation(self.pm, "decision_made"))
         # One pluggy call per observer: one failing must not keep the others from it.
-        for plugin, observe in each_implementation(self.pm, "decision_made"):
+        for plugin, observe in observers:
             try:
                 observe(case=parsed, decision=decision)
             except Exception:  # observers never cost the host its decision

@@ -26,9 +26,11 @@ this process serves (a reload between) is decided again here.
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import importlib
 import io
 import json
+import marshal
 import os
 import pickle
 import select
@@ -56,10 +58,13 @@ if TYPE_CHECKING:
 # cases a batch, depending on the machine's load).
 MIN_BATCH = 32
 # A batch goes out in chunks, about CHUNKS_PER_WORKER per worker, each worker holding
-# IN_FLIGHT at a time; the parent only hands them out and takes the answers (on 2 cores
-# two workers and an idle parent beat one worker and a parent deciding half: ×2.2 vs
-# ×1.9 in-process; see benchmarks/README.md).
-CHUNKS_PER_WORKER = 4
+# IN_FLIGHT at a time; the parent only hands them out and takes the answers. Each
+# hand-off wakes the parent, which on a busy machine takes a worker's core and cools
+# its caches: on 2 cores, 256-case batches in chunks of 64 gave 11.6-12.2k cases/s
+# against 11.3-11.8k in chunks of 32 (one chunk per worker, 128: 11.1-12.1k, a worker
+# left waiting at the end). A parent deciding half itself beside one worker measured
+# the same as two workers (11.7-12.1k).
+CHUNKS_PER_WORKER = 2
 MIN_CHUNK, MAX_CHUNK = 4, 64
 IN_FLIGHT = 2
 START_TIMEOUT = 60.0  # seconds a worker may take to build its kernel
@@ -97,6 +102,21 @@ def _read_exactly(stream: IO[bytes], size: int) -> bytes | None:
         parts.append(part)
         left -= len(part)
     return b"".join(parts)
+
+
+def _pack(value: Any) -> bytes:
+    """A request or a chunk's answers as a frame's payload: :mod:`marshal` (plain values:
+    a third of what pickle costs each way), or pickle for what marshal refuses (a
+    host's objects, an error's attributes, the host clock's instants)."""
+    try:
+        return b"m" + marshal.dumps(value)
+    except ValueError:
+        return b"p" + pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+
+
+def _unpack(data: bytes) -> Any:
+    body = memoryview(data)[1:]
+    return marshal.loads(body) if data[:1] == b"m" else pickle.loads(body)
 
 
 # -- errors across the pipe -----------------------------------------------------------
@@ -352,7 +372,7 @@ class WorkerPool:
 
         def request(chunk: list[Any]) -> bytes:
             nows = [kernel._now() for _ in chunk if timed]
-            return pickle.dumps((generation, log, full, chunk, nows), pickle.HIGHEST_PROTOCOL)
+            return _pack((generation, log, full, chunk, nows))
 
         batch = _Batch(workers, chunks, request)
         observed = any(True for _ in each_implementation(kernel.pm, "decision_made"))
@@ -427,7 +447,7 @@ class WorkerPool:
         )
         ticket = None
         if kernel.store is not None and envelope is not None:
-            ticket = kernel._submit_row(envelope, decision, duration_ms, as_of.isoformat(), columns)
+            ticket = kernel._submit_row(envelope, decision, duration_ms, as_of, columns)
         parsed = Case.parse(case) if observed else None
         pending.append((parsed, decision, ticket))
         answers.append(decision)
@@ -531,7 +551,7 @@ class _Batch:
             if data is None:
                 self._died(worker)
                 continue
-            self.done[self.queued[fd].popleft()] = pickle.loads(data)
+            self.done[self.queued[fd].popleft()] = _unpack(data)
             self._hand(worker)
 
 
@@ -539,7 +559,7 @@ class _Again:
     """A worker's case decided again here, at the worker's instant, when its trace (no
     log) or explanation is read: same rules version, same instant, same answer."""
 
-    def __init__(self, kernel: Kernel, case: Any, as_of: Any) -> None:
+    def __init__(self, kernel: Kernel, case: Any, as_of: str) -> None:
         self._kernel: Kernel | None = kernel
         self._case = case
         self._as_of = as_of
@@ -548,7 +568,8 @@ class _Again:
     def _decided(self) -> Decision:
         if self._decision is None:
             assert self._kernel is not None
-            self._decision = self._kernel._decision(self._case, self._as_of)[1]
+            at = dt.datetime.fromisoformat(self._as_of)
+            self._decision = self._kernel._decision(self._case, at)[1]
             self._kernel = None
         return self._decision
 
@@ -621,7 +642,7 @@ def _decide_one(kernel: Kernel, case: Any, now: Any, log: bool, full: bool) -> t
             decision.rules_version,
         )
         took = (time.perf_counter() - started) * 1000
-        return ("d", head, as_of, took, envelope, columns, explanation)
+        return ("d", head, as_of.isoformat(), took, envelope, columns, explanation)
     except CASE_ERRORS as exc:
         return ("e", _error_state(exc))
     except Exception as exc:  # the parent raises it, as evaluate_many would here
@@ -647,7 +668,7 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> None:
     # needs to read ahead, and none takes the GIL from the deciding one to do it.
     try:
         while data := _receive(inp):
-            wanted, log, full, cases, nows = pickle.loads(data)
+            wanted, log, full, cases, nows = _unpack(data)
             if wanted != generation:  # the parent reloaded its rules: so does this one
                 kernel.reload()
                 generation = wanted
@@ -655,7 +676,7 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> None:
                 _decide_one(kernel, case, nows[n] if nows else None, log, full)
                 for n, case in enumerate(cases)
             ]
-            _send(out, pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
+            _send(out, _pack(results))
     finally:
         kernel.close()
 
