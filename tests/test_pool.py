@@ -70,6 +70,11 @@ def varied_cases() -> list[Any]:
         json.dumps(return_case(request_date="2026-03-12")),  # JSON text
         [1, 2],
         {"industry": "ecommerce", "facts": {"buyer_phone": "13800138000", "x": 1}},
+        # a Python host's date: its chunk crosses the pipe pickled (marshal refuses it)
+        {
+            **return_case(),
+            "facts": {**return_case()["facts"], "delivered_date": dt.date(2026, 3, 2)},
+        },
     ]
     mixed: list[Any] = []
     for n, case in enumerate(cases):

@@ -3,20 +3,21 @@
 durable_rules holds the GIL, so threads cannot decide two cases at once; processes can.
 Each worker is a ``python -m cscore.pool`` child that builds its own kernel from the
 parent's configuration (rules folder, entry-point plugins, the plugins registered on
-the parent's kernel, the host calendar) without a decision log. A batch is split: the
-parent decides the first share itself while each worker decides one of the others, then
-the parent takes the workers' answers in case order, queues them for its log (group
-commit, as in-process) and runs the observers, so the log's contents and ids are what
-deciding them here would give.
+the parent's kernel, the host calendar) without a decision log. A batch is split into
+chunks that the workers take as they finish the ones before (:class:`_Batch`); the
+parent only hands them out, takes the workers' answers in case order, queues them for
+its log (group commit, as in-process) and runs the observers, so the log's contents and
+ids are what deciding them here would give. The parent never blocks writing to a
+worker, so a worker reads its next request when it is ready for it, with no thread.
 
-What crosses the pipes (pickled, measured cheapest: a few µs a case, against 14 µs for
-``model_dump_json`` and 140 µs for ``model_validate_json`` of a decision): the cases as
-given; back, per case, the decision's outcomes, warnings and versions, and — when the
-parent keeps a log — the logged case and the decision's log JSON, which is written as
-it is. The trace is built from that JSON when first read; without a log it is not
-built in the worker at all (it costs a quarter of a decision), and reading it — or the
-explanation — decides the case again here, at the same instant, unless the batch was
-asked for ``full`` decisions (the CLI prints them whole): then the workers build both.
+What crosses the pipes (:func:`_pack`: marshalled, pickle only for what marshal
+refuses): the cases as given; back, per case, the decision's outcomes, warnings and
+versions, its instant as ISO text, and — when the parent keeps a log — the logged case
+and the decision's log JSON, which is written as it is. The trace is built from that
+JSON when first read; without a log it is not built in the worker at all (it costs a
+quarter of a decision), and reading it — or the explanation — decides the case again
+here, at the same instant, unless the batch was asked for ``full`` decisions (the CLI
+prints them whole): then the workers build both.
 
 A worker that dies gives an :class:`EngineError` for each case of its share (one line)
 and is started again for the next batch; a decision a worker made with other rules than
