@@ -24,9 +24,9 @@ from typing import Any
 
 from cscore.jsonvalues import to_json_dict
 from cscore.models.decision import TraceEntry
-from cscore.store.logtext import TracePieces, encode, encoded_members, trace_text
+from cscore.store.logtext import TracePieces, encode, encode_utf8, encoded_members, trace_text
 
-_MATCHED = '},"matched":{'
+_MATCHED = b'},"matched":{'
 
 
 class _Static:
@@ -34,7 +34,6 @@ class _Static:
 
     __slots__ = (
         "first",
-        "head",
         "key",
         "kind",
         "matched_money",
@@ -77,18 +76,18 @@ class _Static:
         # TraceEntry's keys in the order pydantic writes them; "set" and "matched" are
         # the case's, "overridden" too (between "matched" and "overrides", when any):
         # head + set's members + _MATCHED + matched's members + close
-        self.head = (
+        head = (
             f'{{"rule":{encode(rule)},"name":{encode(name)},"kind":{encode(kind)},'
             f'"ruleset":{encode(ruleset)},"source":{encode(source)},"set":{{'
         )
         tail = f',"overrides":{encode(overrides)}' if overrides else ""
         if message is not None:
             tail += f',"message":{encode(message)}'
-        self.tail = f'{tail},"key":{encode(key)}}}'
-        # the entry's text, with a slot for each object's members (the first entry's,
-        # and one after another entry's)
-        self.first = (self.head, None, _MATCHED, None, "}" + self.tail)
-        self.next = ("," + self.head, None, _MATCHED, None, "}" + self.tail)
+        self.tail = f'{tail},"key":{encode(key)}}}'.encode()
+        # the entry's text (UTF-8, once), with a slot for each object's members (the
+        # first entry's, and one after another entry's)
+        self.first = (head.encode(), None, _MATCHED, None, b"}" + self.tail)
+        self.next = (b"," + head.encode(), None, _MATCHED, None, b"}" + self.tail)
 
 
 # Per rule of a rule set: the rule, its entry's static parts, and the calendar rules its
@@ -217,7 +216,7 @@ def trace_pieces(results: list[tuple[str, Any, Any]], asked: list[TraceEntry]) -
     apart where one ends and the next begins when the text is put together).
     """
     values: list[dict[str, Any]] = []
-    slots: list[str | None] = []  # per entry: head, set, _MATCHED, matched, close
+    slots: list[bytes | None] = []  # per entry: head, set, _MATCHED, matched, close
     for static, set_values, matched, overridden in _fired(results):
         if static.rounds:
             if static.set_money:
@@ -227,8 +226,8 @@ def trace_pieces(results: list[tuple[str, Any, Any]], asked: list[TraceEntry]) -
         values += (set_values, matched)
         slots += static.next if slots else static.first
         if overridden:
-            keys = ",".join(map(encode_basestring, overridden))
-            slots[-1] = f'}},"overridden":[{keys}]{static.tail}'
+            keys = ",".join(map(encode_basestring, overridden)).encode()
+            slots[-1] = b'},"overridden":[' + keys + b"]" + static.tail
     if slots and not _PLAIN.issuperset(map(type, chain.from_iterable(map(dict.values, values)))):
         # in the form to_json_dict gives, as trace_entries makes them (a list, a timestamp)
         values = [
@@ -236,5 +235,5 @@ def trace_pieces(results: list[tuple[str, Any, Any]], asked: list[TraceEntry]) -
             for static, set_values, matched, _ in _fired(results)
             for found in (set_values, matched)
         ]
-    members = encoded_members(values) if slots else ""
-    return slots, members, [encode(entry.model_dump(mode="json")) for entry in asked]
+    members = encoded_members(values) if slots else b""
+    return slots, members, [encode_utf8(entry.model_dump(mode="json")) for entry in asked]

@@ -33,7 +33,7 @@ def log_columns(decision: Decision) -> LogColumns:
                 decision.outcomes,
                 decision.warnings,
                 decision.rules_version,
-                logtext.trace_text(pieces),
+                pieces,
             )
     except (TypeError, ValueError):
         pass  # a value the encoder refuses: the model's serialiser says why, or copes

@@ -28,12 +28,13 @@ from pydantic_core import to_json as _rust_json
 # decision JSON, kinds, outcomes, warnings
 LogColumns = tuple[str, str, str, str]
 
-# A trace as the log writes it, in parts: the entries' text with a slot (None) for the
-# members of each entry's "set" and "matched" objects; those objects, every entry's,
-# encoded as one JSON array (the slots' order, two per entry), or each alone when a
-# value's text holds the "},{" the array is cut at; the JSON of the entries built as
-# objects (facts asked for by consequence), which follow the fired rules' entries.
-TracePieces = tuple[list[str | None], str | list[str], list[str]]
+# A trace as the log writes it, in parts (UTF-8 JSON: bytes, which marshal copies as
+# they are): the entries' text with a slot (None) for the members of each entry's "set"
+# and "matched" objects; those objects, every entry's, encoded as one JSON array (the
+# slots' order, two per entry), or each alone when a value's text holds the "},{" the
+# array is cut at; the JSON of the entries built as objects (facts asked for by
+# consequence), which follow the fired rules' entries.
+TracePieces = tuple[list[bytes | None], bytes | list[bytes], list[bytes]]
 
 _to_json: Callable[[Any], Any] | None = None
 
@@ -49,9 +50,14 @@ def _fallback(value: Any) -> Any:
     return _to_json(value)
 
 
-def encode(value: Any) -> str:
+def encode_utf8(value: Any) -> bytes:
     """pydantic's own encoder (what ``model_dump_json`` runs), so the text is the same:
     a NaN as null, a date as ISO text; anything it does not know as to_json makes it."""
+    return _rust_json(value, inf_nan_mode="null", fallback=_fallback)
+
+
+def encode(value: Any) -> str:
+    """:func:`encode_utf8` as text."""
     return _rust_json(value, inf_nan_mode="null", fallback=_fallback).decode()
 
 
@@ -69,32 +75,58 @@ def texts(values: list[str]) -> str:
 # -- the trace ------------------------------------------------------------------------
 
 
-def encoded_members(values: list[dict[str, Any]]) -> str | list[str]:
+def encoded_members(values: list[dict[str, Any]]) -> bytes | list[bytes]:
     """The objects' members, for :data:`TracePieces`: one encoding of them all, or —
     when a value's text holds ``},{`` and the one text would not cut apart right — one
     text per object."""
-    whole = encode(values)
-    if whole.count("},{") == len(values) - 1:
+    whole = encode_utf8(values)
+    if whole.count(b"},{") == len(values) - 1:
         return whole
-    return [encode(found)[1:-1] for found in values]
+    return [encode_utf8(found)[1:-1] for found in values]
 
 
-def trace_text(pieces: TracePieces) -> str:
-    """The trace's JSON text from its pieces."""
+def trace_utf8(pieces: TracePieces) -> bytes:
+    """The trace's JSON from its pieces."""
     slots, members, asked = pieces
     if slots:
-        parts = members[2:-2].split("},{") if isinstance(members, str) else members
+        parts = members[2:-2].split(b"},{") if isinstance(members, bytes) else members
         filled = list(slots)
         filled[1::5] = parts[0::2]
         filled[3::5] = parts[1::2]
-        fired = "".join(filled)  # type: ignore[arg-type]  # every slot is filled now
+        fired = b"".join(filled)  # type: ignore[arg-type]  # every slot is filled now
         if not asked:
-            return f"[{fired}]"
-        return f"[{','.join([fired, *asked])}]"
-    return f"[{','.join(asked)}]"
+            return b"[" + fired + b"]"
+        return b"[" + b",".join([fired, *asked]) + b"]"
+    return b"[" + b",".join(asked) + b"]"
+
+
+def trace_text(pieces: TracePieces) -> str:
+    """:func:`trace_utf8` as text."""
+    return trace_utf8(pieces).decode()
 
 
 # -- the decision's columns -------------------------------------------------------------
+
+
+def columns_utf8(
+    case_id: str,
+    industry: str,
+    outcomes: dict[str, Any],
+    warnings: list[str],
+    rules_version: str,
+    trace: bytes,
+) -> tuple[bytes, str, str, str]:
+    """The decision's JSON as UTF-8 (the keys in the order pydantic writes them, the
+    trace last) and the kinds, outcomes and warnings columns, the same pieces of text."""
+    outcomes_text = encode(outcomes)
+    warnings_text = texts(warnings)
+    head = (
+        f'{{"case_id":{text(case_id)},"industry":{text(industry)},'
+        f'"outcomes":{outcomes_text},"warnings":{warnings_text},'
+        f'"rules_version":{text(rules_version)},"trace":'
+    )
+    decision = head.encode() + trace + b"}"
+    return decision, texts(list(outcomes)), outcomes_text, warnings_text
 
 
 def columns(
@@ -103,18 +135,13 @@ def columns(
     outcomes: dict[str, Any],
     warnings: list[str],
     rules_version: str,
-    trace: str,
+    pieces: TracePieces,
 ) -> LogColumns:
-    """The decision's JSON (the keys in the order pydantic writes them, the trace last)
-    and the kinds, outcomes and warnings columns, the same pieces of text."""
-    outcomes_text = encode(outcomes)
-    warnings_text = texts(warnings)
-    decision = (
-        f'{{"case_id":{text(case_id)},"industry":{text(industry)},'
-        f'"outcomes":{outcomes_text},"warnings":{warnings_text},'
-        f'"rules_version":{text(rules_version)},"trace":{trace}}}'
+    """:func:`columns_utf8` with the decision's JSON as text."""
+    decision, kinds, outcomes_text, warnings_text = columns_utf8(
+        case_id, industry, outcomes, warnings, rules_version, trace_utf8(pieces)
     )
-    return decision, texts(list(outcomes)), outcomes_text, warnings_text
+    return decision.decode(), kinds, outcomes_text, warnings_text
 
 
 # -- the case -----------------------------------------------------------------------------
@@ -185,8 +212,8 @@ def row_from_record(record: tuple[Any, ...]) -> tuple[Any, ...]:
     written here, as the deciding process would have written them."""
     _tag, head, tail, case, outcomes, warnings, pieces = record
     case_id, industry, decided_at, as_of, duration_ms, rules_version, plugins = head
-    decision, kinds, outcomes_text, warnings_text = columns(
-        case_id, industry, outcomes, warnings, rules_version, trace_text(pieces)
+    decision, kinds, outcomes_text, warnings_text = columns_utf8(
+        case_id, industry, outcomes, warnings, rules_version, trace_utf8(pieces)
     )
     case_text = case if isinstance(case, str) else case_json(case)
     return (
@@ -201,6 +228,6 @@ def row_from_record(record: tuple[Any, ...]) -> tuple[Any, ...]:
         outcomes_text,
         warnings_text,
         case_text.encode(),
-        decision.encode(),
+        decision,
         *tail,
     )
