@@ -110,7 +110,8 @@ def test_a_journaled_decision_is_in_the_log_once_loaded(tmp_path, decision):
     fd = os.open(path, os.O_RDONLY)
     records, _end = journal.read(fd, 0)
     os.close(fd)
-    assert len(records) == 21  # record()'s decision was committed, not journaled
+    # record()'s decision was committed, not journaled (the trace pieces go first)
+    assert [r[0] for r in records] == ["t"] + ["D"] * 21
     store.close()
     assert _journals(tmp_path) == []  # everything committed: the journal is removed
     assert Database(db)["journals"].count == 0  # and its progress row
@@ -176,7 +177,7 @@ def test_a_journal_of_the_first_format_is_recovered_too(tmp_path, decision):
     fd = os.open(orphan, os.O_RDONLY)
     records, _end = journal.read(fd, 0)
     os.close(fd)
-    assert [record[0] for record in records] == ["s", "D", "D", "D"]
+    assert [record[0] for record in records] == ["s", "t", "D", "D", "D"]
     rows = [row for row, _set in load.recovered(records)[0]]
     old = b"cscJ\x01\x00\x00\x00" + journal.frame(records[0])
     old += b"".join(journal.frame(("d", row)) for row in rows)
@@ -205,6 +206,55 @@ def test_a_torn_or_corrupt_tail_is_ignored(tmp_path, decision, tail):
     DecisionStore(db).close()
     assert _raw_ids(db) == [f"X-{n}" for n in range(4)]
     assert _journals(tmp_path) == []
+
+
+def test_a_reader_that_starts_past_the_trace_pieces_reads_them_first(tmp_path, decision):
+    """A decision names its trace's static pieces by number; they are in the journal
+    once, before the first decision naming them. A reader that starts past them (its
+    first part loaded by someone else, then a crash) reads them first: every decision
+    is recovered."""
+    db = tmp_path / "log.db"
+    store = DecisionStore(db)
+    _stall(store)
+    for n in range(5):
+        _submit(store, decision, f"P-{n}")
+    (path,) = _journals(tmp_path)
+    conn = sqlite3.connect(db)
+    fd = os.open(path, os.O_RDONLY)
+    assert load.load_journal(conn, path, fd, set(), limit=2) == (1, _frame_end(fd, 2))
+    os.close(fd)
+    conn.close()
+    _crash(store)
+    DecisionStore(db).close()  # recovery starts at the committed offset, past the pieces
+    assert _raw_ids(db) == [f"P-{n}" for n in range(5)]
+    assert _journals(tmp_path) == []
+
+
+def _frame_end(fd: int, records: int) -> int:
+    """Where the journal's first ``records`` records end."""
+    return journal.read(fd, 0, records)[1]
+
+
+def test_a_decision_naming_a_piece_its_journal_lacks_is_never_dropped(
+    tmp_path, decision, caplog
+):
+    """Cannot happen (the pieces go first, in the same write); if a journal lacked
+    them, recovery would load nothing of it and keep the file, not lose the decision."""
+    db = tmp_path / "log.db"
+    store = DecisionStore(db)
+    _stall(store)
+    _submit(store, decision, "L-0")
+    (path,) = _journals(tmp_path)
+    fd = os.open(path, os.O_RDONLY)
+    records, _end = journal.read(fd, 0)
+    os.close(fd)
+    _crash(store)
+    assert [r[0] for r in records] == ["t", "D"]
+    path.write_bytes(journal.HEADER + journal.frame(records[1]))  # the pieces left out
+    DecisionStore(db).close()
+    assert _raw_ids(db) == []
+    assert _journals(tmp_path) == [path]  # kept for a later look
+    assert "names trace piece" in caplog.text
 
 
 def test_a_crash_after_the_commit_before_the_trim_replays_nothing_twice(tmp_path, decision):

@@ -24,9 +24,16 @@ from typing import Any
 
 from cscore.jsonvalues import to_json_dict
 from cscore.models.decision import TraceEntry
-from cscore.store.logtext import TracePieces, encode, encode_utf8, encoded_members, trace_text
+from cscore.store.logtext import (
+    TracePieces,
+    encode,
+    encode_utf8,
+    encoded_members,
+    piece_number,
+    trace_text,
+)
 
-_MATCHED = b'},"matched":{'
+_MATCHED = piece_number(b'},"matched":{')
 
 
 class _Static:
@@ -84,10 +91,12 @@ class _Static:
         if message is not None:
             tail += f',"message":{encode(message)}'
         self.tail = f'{tail},"key":{encode(key)}}}'.encode()
-        # the entry's text (UTF-8, once), with a slot for each object's members (the
-        # first entry's, and one after another entry's)
-        self.first = (head.encode(), None, _MATCHED, None, b"}" + self.tail)
-        self.next = (b"," + head.encode(), None, _MATCHED, None, b"}" + self.tail)
+        # the entry's text (UTF-8, once, by number: cscore.store.logtext.piece_number),
+        # with a slot for each object's members (the first entry's, and one after
+        # another entry's)
+        close = piece_number(b"}" + self.tail)
+        self.first = (piece_number(head.encode()), None, _MATCHED, None, close)
+        self.next = (piece_number(b"," + head.encode()), None, _MATCHED, None, close)
 
 
 # Per rule of a rule set: the rule, its entry's static parts, and the calendar rules its
@@ -216,7 +225,7 @@ def trace_pieces(results: list[tuple[str, Any, Any]], asked: list[TraceEntry]) -
     apart where one ends and the next begins when the text is put together).
     """
     values: list[dict[str, Any]] = []
-    slots: list[bytes | None] = []  # per entry: head, set, _MATCHED, matched, close
+    slots: list[int | bytes | None] = []  # per entry: head, set, _MATCHED, matched, close
     for static, set_values, matched, overridden in _fired(results):
         if static.rounds:
             if static.set_money:

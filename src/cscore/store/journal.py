@@ -14,8 +14,10 @@ twice).
 Frames: ``length (u32) + crc32 (u32) + payload``, after an 8-byte file header. A payload
 is a :mod:`marshal`-ed tuple of plain values (texts, numbers, ``None``; a C encoder, a
 quarter of what JSON costs): ``("D", ...)`` for a decision as its parts, whose texts the
-loader writes (:func:`cscore.store.logtext.decision_record`); ``("d", row)`` for one
-whose texts were written already; ``("s", id, files, texts)`` for a rule file set,
+loader writes (:func:`cscore.store.logtext.decision_record`), naming the static pieces
+of its trace text by number; ``("t", first, pieces)``, those pieces, written before the
+first decision that names them; ``("d", row)`` for a decision whose texts were written
+already; ``("s", id, files, texts)`` for a rule file set,
 written once per journal file before the first decision that names it (so a recovered
 decision's rule files are in the log, as a live one's are). A torn or corrupt tail (a
 crash mid-write, a disk that filled up) ends the journal: recovery ignores it and
@@ -93,6 +95,7 @@ class Segment:
     committed: int = len(HEADER)
     retired: bool = False  # rotated away from: no record is appended any more
     sets: set[str] = field(default_factory=set)  # rule file sets written in this file
+    pieces: int = 0  # the numbered trace pieces written in this file (logtext)
 
     @property
     def name(self) -> str:
@@ -247,6 +250,11 @@ def read(fd: int, start: int, limit: int | None = None) -> tuple[list[tuple[Any,
     return records, position
 
 
+class UnreadableRecord(OSError):
+    """A journal holds a record that cannot be loaded as it is (it names a trace piece
+    the file does not hold): nothing is loaded past it, and the journal stays."""
+
+
 def _frames(data: bytes, records: list[tuple[Any, ...]], limit: int | None) -> tuple[int, bool]:
     """Append the whole frames at the start of ``data`` to ``records``; the bytes they
     take, and whether ``data`` ended in the middle of a frame (read on: not an end)."""
@@ -283,4 +291,6 @@ def _plausible(record: Any) -> bool:
         return len(record) == 2 and type(record[1]) is tuple
     if record[0] == "D":
         return len(record) == 7 and type(record[1]) is tuple
+    if record[0] == "t":
+        return len(record) == 3 and type(record[1]) is int and type(record[2]) is list
     return record[0] == "s" and len(record) == 4

@@ -173,21 +173,29 @@ def snapshot_frame(snapshot: SetLike) -> bytes:
     return journals.frame(("s", snapshot.id, files, dict(snapshot.texts)))
 
 
-def recovered(records: list[tuple[Any, ...]]) -> tuple[Decisions, list[SetLike]]:
+def recovered(
+    records: list[tuple[Any, ...]], pieces: Any = None
+) -> tuple[Decisions, list[SetLike]]:
     """A journal's decisions with the rule file sets it wrote for them, and every set
     it wrote (a set's frame may be loaded in an earlier transaction than its decisions;
     a row of another shape is not one this version wrote: left out rather than
-    half-inserted)."""
+    half-inserted). ``pieces``: the journal's :class:`~cscore.store.logtext.PieceTable`
+    so far (it learns the pieces of the "t" records among ``records``)."""
     sets: dict[str, SetLike] = {}
     decisions: Decisions = []
+    if pieces is None:
+        pieces = _piece_table()
     for record in records:
         if record[0] == "s":
             _tag, set_id, files, texts = record
             refs = tuple(JournalFile(*ref) for ref in files)
             sets[set_id] = JournalSet(set_id, refs, dict(texts))
             continue
+        if record[0] == "t":
+            pieces.add(record[1], record[2])
+            continue
         if record[0] == "D":
-            row = _row_from_parts(record)
+            row = _row_from_parts(record, pieces)
         elif record[0] == "d" and len(record[1]) == ROW_FIELDS:
             row = record[1]
         else:
@@ -197,14 +205,26 @@ def recovered(records: list[tuple[Any, ...]]) -> tuple[Decisions, list[SetLike]]
     return decisions, list(sets.values())
 
 
-def _row_from_parts(record: tuple[Any, ...]) -> tuple[Any, ...] | None:
-    """A decision journaled as its parts, as its row: its texts are written now
-    (imported here, when the first one is loaded: pydantic_core's encoder). ``None``:
-    not a record this version writes."""
+def _piece_table() -> Any:
+    # (imported when first needed: pydantic_core's encoder, for a loader process)
+    from cscore.store.logtext import PieceTable
+
+    return PieceTable()
+
+
+def _row_from_parts(record: tuple[Any, ...], pieces: Any) -> tuple[Any, ...] | None:
+    """A decision journaled as its parts, as its row: its texts are written now.
+    ``None``: not a record this version writes. A piece of its trace the journal does
+    not hold (cannot be: each is written before the first decision naming it) stops
+    the load, with nothing of it committed, rather than lose the decision."""
     from cscore.store.logtext import row_from_record
 
     try:
-        row = row_from_record(record)
+        row = row_from_record(record, pieces)
+    except KeyError as exc:
+        raise journals.UnreadableRecord(
+            f"a journaled decision names trace piece {exc} its journal does not hold"
+        ) from None
     except (TypeError, ValueError):
         return None
     return row if len(row) == ROW_FIELDS else None
@@ -224,12 +244,20 @@ def load_journal(
     fd: int,
     stored: set[str],
     limit: int | None = None,
+    pieces: Any = None,
 ) -> tuple[int, int] | None:
     """Load the journal ``path`` (open as ``fd``) from its committed offset, at most
     ``limit`` records, in one transaction; (decisions loaded, committed offset now), or
     None when the file is gone (removed once all of it was committed). SQLite's errors
-    propagate, the transaction rolled back (nothing of it is in the file)."""
+    propagate, the transaction rolled back (nothing of it is in the file).
+
+    ``pieces``: what the caller knows of the journal's numbered trace pieces
+    (:class:`~cscore.store.logtext.PieceTable`, kept between calls by one who follows
+    the journal); the "t" records before the committed offset that it has not read yet
+    (loaded by someone else) are read first."""
     added: set[str] = set()
+    if pieces is None:
+        pieces = _piece_table()
     try:
         conn.execute("BEGIN IMMEDIATE")
         if not _same_file(path, fd):
@@ -237,8 +265,11 @@ def load_journal(
             return None
         row = conn.execute("SELECT committed FROM journals WHERE name = ?", [path.name]).fetchone()
         start = row[0] if row else 0
+        if pieces.own is None and pieces.scanned < start:
+            skipped, _ = journals.read(fd, pieces.scanned)  # its pieces, from where it was
+            recovered([record for record in skipped if record[0] == "t"], pieces)
         records, end = journals.read(fd, start, limit)
-        decisions, sets = recovered(records)
+        decisions, sets = recovered(records, pieces)
         known = stored | added
         if decisions:
             insert(conn, decisions, known)
@@ -255,4 +286,5 @@ def load_journal(
             conn.rollback()
         raise
     stored |= added
+    pieces.scanned = max(pieces.scanned, end)
     return len(decisions), end

@@ -33,6 +33,7 @@ import sqlite3
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cscore.store.checkpoint import Checkpointer
 from cscore.store.load import load_journal
@@ -69,6 +70,7 @@ class _Journal:
     fd: int
     tried: int = -1  # the file's size when it was last loaded to its whole end
     committed: int = 0  # how far SQLite has it, as the last load said
+    pieces: Any = None  # its numbered trace pieces read so far (logtext.PieceTable)
 
 
 class Loader:
@@ -108,7 +110,13 @@ class Loader:
                 size = os.fstat(journal.fd).st_size
                 if size == journal.tried:
                     return True
-                result = load_journal(self.conn, journal.path, journal.fd, self.stored, BATCH)
+                if journal.pieces is None:
+                    from cscore.store.logtext import PieceTable  # (pydantic_core: once)
+
+                    journal.pieces = PieceTable()
+                result = load_journal(
+                    self.conn, journal.path, journal.fd, self.stored, BATCH, journal.pieces
+                )
             except (sqlite3.Error, OSError) as exc:
                 self.failures += 1
                 if self.failures == 1:

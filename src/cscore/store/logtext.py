@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import marshal
+import threading
 from collections.abc import Callable
 from json.encoder import encode_basestring
 from typing import Any
@@ -28,13 +29,61 @@ from pydantic_core import to_json as _rust_json
 # decision JSON, kinds, outcomes, warnings
 LogColumns = tuple[str, str, str, str]
 
-# A trace as the log writes it, in parts (UTF-8 JSON: bytes, which marshal copies as
-# they are): the entries' text with a slot (None) for the members of each entry's "set"
-# and "matched" objects; those objects, every entry's, encoded as one JSON array (the
-# slots' order, two per entry), or each alone when a value's text holds the "},{" the
-# array is cut at; the JSON of the entries built as objects (facts asked for by
-# consequence), which follow the fired rules' entries.
-TracePieces = tuple[list[bytes | None], bytes | list[bytes], list[bytes]]
+# A trace as the log writes it, in parts (UTF-8 JSON): the entries' text — the static
+# pieces every case of a rule shares by number (:func:`piece_number`), the few made for
+# one case as bytes — with a slot (None) for the members of each entry's "set" and
+# "matched" objects; those objects, every entry's, encoded as one JSON array (the slots'
+# order, two per entry), or each alone when a value's text holds the "},{" the array is
+# cut at; the JSON of the entries built as objects (facts asked for by consequence),
+# which follow the fired rules' entries.
+TracePieces = tuple[list[int | bytes | None], bytes | list[bytes], list[bytes]]
+
+# The static pieces of trace text this process has numbered (cscore.trace makes them
+# once per rule). A journaled decision names its pieces by number, so its record holds
+# what the case decided and not the rules' names and sources again (three quarters of
+# its bytes); each journal file holds the pieces it names ("t" records, written before
+# the first decision that names them), and its reader puts them back (PieceTable).
+_registry: list[bytes] = []
+_numbers: dict[bytes, int] = {}
+_registering = threading.Lock()
+
+
+def piece_number(piece: bytes) -> int:
+    """The number of a static piece of trace text (the same bytes, the same number)."""
+    number = _numbers.get(piece)
+    if number is None:
+        with _registering:
+            number = _numbers.get(piece)
+            if number is None:
+                number = len(_registry)
+                _registry.append(piece)
+                _numbers[piece] = number
+    return number
+
+
+def numbered_pieces() -> list[bytes]:
+    """Every piece numbered so far, by number (grows; never reordered)."""
+    return _registry
+
+
+class PieceTable:
+    """The static pieces a reader of a journal knows, by number: those of its "t"
+    records read so far (``scanned``: up to that byte offset), or — for the process
+    that wrote the journal — its own (``own``)."""
+
+    def __init__(self, own: list[bytes] | None = None) -> None:
+        self.own = own
+        self.found: dict[int, bytes] = {}
+        self.scanned = 0
+
+    def add(self, first: int, pieces: list[bytes]) -> None:
+        if self.own is None:
+            for number, piece in enumerate(pieces, first):
+                self.found[number] = piece
+
+    def __getitem__(self, number: int) -> bytes:
+        return self.own[number] if self.own is not None else self.found[number]
+
 
 _to_json: Callable[[Any], Any] | None = None
 
@@ -85,12 +134,13 @@ def encoded_members(values: list[dict[str, Any]]) -> bytes | list[bytes]:
     return [encode_utf8(found)[1:-1] for found in values]
 
 
-def trace_utf8(pieces: TracePieces) -> bytes:
-    """The trace's JSON from its pieces."""
+def trace_utf8(pieces: TracePieces, table: PieceTable | list[bytes] = _registry) -> bytes:
+    """The trace's JSON from its pieces (``table``: the numbered pieces; this
+    process's own by default)."""
     slots, members, asked = pieces
     if slots:
         parts = members[2:-2].split(b"},{") if isinstance(members, bytes) else members
-        filled = list(slots)
+        filled = [table[slot] if type(slot) is int else slot for slot in slots]
         filled[1::5] = parts[0::2]
         filled[3::5] = parts[1::2]
         fired = b"".join(filled)  # type: ignore[arg-type]  # every slot is filled now
@@ -207,13 +257,17 @@ def decision_record(
         return None
 
 
-def row_from_record(record: tuple[Any, ...]) -> tuple[Any, ...]:
+def row_from_record(
+    record: tuple[Any, ...], table: PieceTable | list[bytes] = _registry
+) -> tuple[Any, ...]:
     """A ``"D"`` record as the row :func:`cscore.store.load.insert` writes: its texts
-    written here, as the deciding process would have written them."""
+    written here, as the deciding process would have written them (``table``: the
+    journal's pieces, this process's own by default; KeyError: a piece it names is not
+    there)."""
     _tag, head, tail, case, outcomes, warnings, pieces = record
     case_id, industry, decided_at, as_of, duration_ms, rules_version, plugins = head
     decision, kinds, outcomes_text, warnings_text = columns_utf8(
-        case_id, industry, outcomes, warnings, rules_version, trace_utf8(pieces)
+        case_id, industry, outcomes, warnings, rules_version, trace_utf8(pieces, table)
     )
     case_text = case if isinstance(case, str) else case_json(case)
     return (

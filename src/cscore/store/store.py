@@ -54,7 +54,7 @@ from cscore.errors import StoreError
 from cscore.models.decision import Decision
 from cscore.rulebook.snapshot import RuleSnapshot
 from cscore.store import journal as journals
-from cscore.store import load
+from cscore.store import load, logtext
 from cscore.store.checkpoint import Checkpointer
 from cscore.store.journal import Segment
 from cscore.store.loader import BOOT
@@ -191,6 +191,7 @@ class DecisionStore:
         self._segments: list[Segment] = []  # this store's journals; the last takes new records
         self._gone: list[str] = []  # removed journals whose progress row is still to delete
         self.rotate_bytes = journals.ROTATE_BYTES
+        self._own_pieces = logtext.PieceTable(own=logtext.numbered_pieces())
         self.journaled = False
         # The loader process (cscore.store.loader), started once decisions wait; False:
         # none, the store loads its journal itself when it flushes, reads or closes.
@@ -360,7 +361,16 @@ class DecisionStore:
                 )
         with self._journal_lock:
             segment = self._segment_for_append()
-            data = journals.frame(("d", row)) if payload is None else journals.framed(payload)
+            if payload is None:
+                data = journals.frame(("d", row))
+            else:
+                data = journals.framed(payload)
+                numbered = logtext.numbered_pieces()
+                known = len(numbered)
+                if known > segment.pieces:  # pieces its trace may name, new to this file
+                    pieces = ("t", segment.pieces, numbered[segment.pieces : known])
+                    data = journals.frame(pieces) + data
+                    segment.pieces = known
             if rule_files is not None and rule_files.id not in segment.sets:
                 data = load.snapshot_frame(rule_files) + data  # still one write
             journals.append(segment, data)
@@ -549,7 +559,12 @@ class DecisionStore:
             with self._lock:
                 try:
                     result = load.load_journal(
-                        self.db.conn, segment.path, segment.fd, self._stored_sets, LOAD_BATCH
+                        self.db.conn,
+                        segment.path,
+                        segment.fd,
+                        self._stored_sets,
+                        LOAD_BATCH,
+                        self._own_pieces,  # this process numbered them: it has them all
                     )
                 except (sqlite3.Error, OSError) as exc:
                     self.load_error = str(exc)
