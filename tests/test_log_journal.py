@@ -235,9 +235,7 @@ def _frame_end(fd: int, records: int) -> int:
     return journal.read(fd, 0, records)[1]
 
 
-def test_a_decision_naming_a_piece_its_journal_lacks_is_never_dropped(
-    tmp_path, decision, caplog
-):
+def test_a_decision_naming_a_piece_its_journal_lacks_is_never_dropped(tmp_path, decision, caplog):
     """Cannot happen (the pieces go first, in the same write); if a journal lacked
     them, recovery would load nothing of it and keep the file, not lose the decision."""
     db = tmp_path / "log.db"
