@@ -188,14 +188,22 @@ def test_a_journal_of_the_first_format_is_recovered_too(tmp_path, decision):
     assert Database(db)["rule_file_sets"].count == 1
 
 
-@pytest.mark.parametrize("tail", ["torn", "corrupt"])
-def test_a_torn_or_corrupt_tail_is_ignored(tmp_path, decision, tail):
-    db = tmp_path / "log.db"
+def _stalled_journal(
+    folder: Path, decision: Decision, prefix: str, count: int
+) -> tuple[Path, DecisionStore, Path]:
+    """A store whose journal holds ``count`` decisions (``prefix``-0…) SQLite has not."""
+    db = folder / "log.db"
     store = DecisionStore(db)
     _stall(store)
-    for n in range(4):
-        _submit(store, decision, f"X-{n}")
-    (path,) = _journals(tmp_path)
+    for n in range(count):
+        _submit(store, decision, f"{prefix}-{n}")
+    (path,) = _journals(folder)
+    return db, store, path
+
+
+@pytest.mark.parametrize("tail", ["torn", "corrupt"])
+def test_a_torn_or_corrupt_tail_is_ignored(tmp_path, decision, tail):
+    db, store, path = _stalled_journal(tmp_path, decision, "X", 4)
     whole = journal.frame(("d", ("X-torn",) * 14))
     with path.open("ab") as file:
         if tail == "torn":
@@ -213,12 +221,7 @@ def test_a_reader_that_starts_past_the_trace_pieces_reads_them_first(tmp_path, d
     once, before the first decision naming them. A reader that starts past them (its
     first part loaded by someone else, then a crash) reads them first: every decision
     is recovered."""
-    db = tmp_path / "log.db"
-    store = DecisionStore(db)
-    _stall(store)
-    for n in range(5):
-        _submit(store, decision, f"P-{n}")
-    (path,) = _journals(tmp_path)
+    db, store, path = _stalled_journal(tmp_path, decision, "P", 5)
     conn = sqlite3.connect(db)
     fd = os.open(path, os.O_RDONLY)
     assert load.load_journal(conn, path, fd, set(), limit=2) == (1, _frame_end(fd, 2))
@@ -238,11 +241,7 @@ def _frame_end(fd: int, records: int) -> int:
 def test_a_decision_naming_a_piece_its_journal_lacks_is_never_dropped(tmp_path, decision, caplog):
     """Cannot happen (the pieces go first, in the same write); if a journal lacked
     them, recovery would load nothing of it and keep the file, not lose the decision."""
-    db = tmp_path / "log.db"
-    store = DecisionStore(db)
-    _stall(store)
-    _submit(store, decision, "L-0")
-    (path,) = _journals(tmp_path)
+    db, store, path = _stalled_journal(tmp_path, decision, "L", 1)
     fd = os.open(path, os.O_RDONLY)
     records, _end = journal.read(fd, 0)
     os.close(fd)
