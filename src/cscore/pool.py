@@ -479,7 +479,7 @@ class _Batch:
         request: Callable[[list[Any]], bytes],
     ) -> None:
         self.chunks = chunks
-        self.request = request  # a chunk as the frame a worker reads (pickled when handed)
+        self.request = request  # a chunk as the frame a worker reads (packed when handed)
         self.done: dict[int, Any] = {}  # chunk -> results, an EngineError, or None (here)
         self.queued: dict[int, collections.deque[int]] = {}  # worker fd -> its chunks
         self.by_fd = {worker.fd: worker for worker in workers}
