@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 from sqlite_utils import Database
 
+from cscore import pool
 from cscore.calendar import CHINA_TZ
 from cscore.cli import cli
 from cscore.errors import CaseError, EngineError, PluginError
@@ -142,6 +143,29 @@ def test_the_pool_answers_as_one_by_one_here(pooled, probe, monkeypatch):
     assert any(w for a in answers if isinstance(a, Decision) for w in a.warnings)
     errors = [a for a in answers if isinstance(a, CaseError)]
     assert {e.field for e in errors} >= {"case", "industry", "kind"}  # rebuilt as raised
+
+
+def test_requests_larger_than_a_pipe_take_turns_without_blocking(pooled, probe, monkeypatch):
+    """A chunk's request far over a pipe's 64 KiB (big facts): the parent writes what
+    each pipe takes and the rest when it can, while it reads the answers; the workers
+    read their requests themselves. Nothing waits on anything, and the answers are
+    those decided here."""
+    facts = {**return_case()["facts"], "buyer_note": "备注 note " * 4_000}  # ~40 KB each
+    cases = [{**return_case(), "id": f"B-{n}", "facts": facts} for n in range(64)]
+    with _in_process_kernel(probe) as alone:
+        expected = [_shown(answer) for answer in alone.evaluate_many(cases)]
+    posted: list[int] = []
+    original = pool._Worker.post
+
+    def watched(worker: Any, payload: bytes) -> None:
+        original(worker, payload)
+        posted.append(len(worker.outbox))  # what the pipe did not take at once
+
+    monkeypatch.setattr(pool._Worker, "post", watched)
+    here = _count_here(pooled, monkeypatch)
+    answers = pooled.evaluate_many(cases)
+    assert here == [] and max(posted) > 0  # a request waited for its pipe, and went
+    assert [_shown(answer) for answer in answers] == expected
 
 
 @pytest.mark.parametrize("full", [False, True])
