@@ -378,6 +378,16 @@ def _locked(db: Path) -> sqlite3.Connection:
     return other
 
 
+def _held_after_one(kernel: Kernel, db: Path) -> tuple[tuple[int, int, int], sqlite3.Connection]:
+    """One decision in SQLite (flushed: the loader would take it in milliseconds), then
+    another writer holding the log's lock: the log's counts before, and that writer."""
+    kernel.evaluate(return_case())
+    assert kernel.store is not None
+    kernel.store.flush()
+    before = _counts(db)
+    return before, _locked(db)
+
+
 def _counts(db: Path) -> tuple[int, int, int]:
     with sqlite3.connect(db) as conn:
         return tuple(
@@ -400,11 +410,7 @@ def test_a_busy_log_delays_the_log_not_the_hosts_decision(tmp_path):
     busy timeout; both decisions are in the log once the other writer lets go."""
     db = tmp_path / "log.db"
     with Kernel(db=db) as kernel:
-        kernel.evaluate(return_case())
-        assert kernel.store is not None
-        kernel.store.flush()  # in SQLite now (the writer would load it in milliseconds)
-        before = _counts(db)
-        other = _locked(db)
+        before, other = _held_after_one(kernel, db)
         started = time.perf_counter()
         decision = kernel.evaluate(return_case())
         assert time.perf_counter() - started < 4.0
@@ -432,11 +438,7 @@ def test_a_busy_log_delays_the_log_not_the_hosts_decision(tmp_path):
 def test_a_busy_log_raises_when_configured_and_carries_the_decision(tmp_path):
     db = tmp_path / "log.db"
     with Kernel(db=db, on_log_failure="raise") as kernel:
-        kernel.evaluate(return_case())
-        assert kernel.store is not None
-        kernel.store.flush()
-        before = _counts(db)
-        other = _locked(db)
+        before, other = _held_after_one(kernel, db)
         kernel.evaluate(return_case())  # journaled: durable, nothing to raise
         with pytest.raises(StoreError, match="not yet in the decision log") as caught:
             kernel.evaluate_logged(return_case())

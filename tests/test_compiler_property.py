@@ -42,6 +42,14 @@ INTERP = Interpreter(FUNCTIONS)
 GUARD = {"t": "L0.0"}
 
 
+def checked_condition(source: str) -> Any:
+    """A drawn condition, checked; one the checker refuses is not an example (reject)."""
+    try:
+        return check_condition(parse(source), SCOPE)
+    except ExpressionError:
+        reject()
+
+
 def compile_source(source: str) -> tuple[Any, Any]:
     node = check_condition(parse(source), SCOPE)
     return node, compile_condition(node)

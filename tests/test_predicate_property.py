@@ -11,19 +11,20 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import given, reject, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cscore.language.checker import check_condition, check_value
 from cscore.language.functions import EvalContext
 from cscore.language.interpreter import compile_predicate, compile_value
-from cscore.language.parser import ExpressionError, parse
+from cscore.language.parser import parse
 from tests.test_compiler_property import (
     FACT_SETS,
     FUNCTIONS,
     INTERP,
     PROPERTY,
     SCOPE,
+    checked_condition,
     conditions,
     random_fact_sets,
 )
@@ -40,10 +41,7 @@ CTX = EvalContext()
 def test_compiled_predicate_agrees_with_interpreter(
     source: str, fact_sets: list[dict[str, Any]], seed: int
 ) -> None:
-    try:
-        node = check_condition(parse(source), SCOPE)
-    except ExpressionError:
-        reject()
+    node = checked_condition(source)
     predicate = compile_predicate(node, FUNCTIONS)
     for facts in [{}, *fact_sets, *random_fact_sets(seed, 40)]:
         expected = INTERP.condition(node, facts)

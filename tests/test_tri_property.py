@@ -13,15 +13,23 @@ import itertools
 import random
 from typing import Any
 
-from hypothesis import given, reject, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cscore.language.ast import names_in
 from cscore.language.checker import check_condition
 from cscore.language.functions import EvalContext
-from cscore.language.parser import ExpressionError, parse
+from cscore.language.parser import parse
 from cscore.rulebook.consequence import compile_tri
-from tests.test_compiler_property import _CHOICES, FUNCTIONS, INTERP, PROPERTY, SCOPE, conditions
+from tests.test_compiler_property import (
+    _CHOICES,
+    FUNCTIONS,
+    INTERP,
+    PROPERTY,
+    SCOPE,
+    checked_condition,
+    conditions,
+)
 
 CTX = EvalContext()
 MISSING_VALUE = object()  # the name left out of the facts
@@ -41,10 +49,7 @@ def _assignments(names: list[str], rng: random.Random, limit: int = 60) -> list[
 def test_a_certain_reading_holds_for_every_value_of_the_unknown_names(
     source: str, seed: int
 ) -> None:
-    try:
-        node = check_condition(parse(source), SCOPE)
-    except ExpressionError:
-        reject()
+    node = checked_condition(source)
     tri = compile_tri(node, FUNCTIONS)
     rng = random.Random(seed)
     names = sorted({name for name in names_in(node) if name in _CHOICES})
