@@ -433,6 +433,31 @@ def test_a_journal_that_cannot_be_written_is_a_store_error(tmp_path, decision, m
     assert _raw_ids(db) == ["F-0", "F-2", "F-4"]
 
 
+def test_a_failed_write_leaves_what_it_carried_for_the_next_record(tmp_path, decision, monkeypatch):
+    """The first record of a file carries the trace pieces (and rule file set) it needs;
+    if its write fails, they are not counted as written: the next record carries them,
+    and a recovery that knows nothing but the file loads it."""
+    db = tmp_path / "log.db"
+    store = DecisionStore(db)
+    _stall(store)
+
+    def full(fd: int, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(journal, "_write", full)
+    with pytest.raises(StoreError, match="No space"):
+        _submit(store, decision, "W-0")
+    monkeypatch.undo()
+    _submit(store, decision, "W-1")
+    (path,) = _journals(tmp_path)
+    fd = os.open(path, os.O_RDONLY)
+    assert [r[0] for r in journal.read(fd, 0)[0]] == ["t", "D"]
+    os.close(fd)
+    _crash(store)
+    DecisionStore(db).close()
+    assert _raw_ids(db) == ["W-1"]
+
+
 def test_a_journaled_store_keeps_no_queue(tmp_path, decision):
     """Journaled decisions are in the journal only: nothing waits in memory for SQLite
     (memory stays flat however far behind the loader is)."""

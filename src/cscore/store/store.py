@@ -361,21 +361,8 @@ class DecisionStore:
                 )
         with self._journal_lock:
             segment = self._segment_for_append()
-            if payload is None:
-                data = journals.frame(("d", row))
-            else:
-                data = journals.framed(payload)
-                numbered = logtext.numbered_pieces()
-                known = len(numbered)
-                if known > segment.pieces:  # pieces its trace may name, new to this file
-                    pieces = ("t", segment.pieces, numbered[segment.pieces : known])
-                    data = journals.frame(pieces) + data
-                    segment.pieces = known
-            if rule_files is not None and rule_files.id not in segment.sets:
-                data = load.snapshot_frame(rule_files) + data  # still one write
-            journals.append(segment, data)
-            if rule_files is not None:
-                segment.sets.add(rule_files.id)
+            record = journals.frame(("d", row)) if payload is None else journals.framed(payload)
+            self._append(segment, record, rule_files, parts=payload is not None)
             if self._loader is None:
                 self._waiting += 1
                 if self._waiting >= self.loader_at:
@@ -398,6 +385,32 @@ class DecisionStore:
             ticket.resolve(None, failed)
             return ticket
         return self._journaled
+
+    def _append(
+        self, segment: Segment, record: bytes, rule_files: RuleSnapshot | None, parts: bool
+    ) -> None:
+        """Append ``record`` to ``segment`` in one write, after the frames it needs that
+        the file does not hold yet: its rule file set, and — for a decision journaled as
+        its parts — the trace pieces numbered since the file's last ones. Each is
+        written once per journal file (so a recovered decision finds them in its own
+        file), and counted as written only once the write succeeded (a failed one is cut
+        off again: the next record writes them). The journal lock is held."""
+        data = b""
+        new_set = (
+            rule_files if rule_files is not None and rule_files.id not in segment.sets else None
+        )
+        if new_set is not None:
+            data = load.snapshot_frame(new_set)
+        known = segment.pieces
+        if parts:
+            numbered = logtext.numbered_pieces()
+            known = len(numbered)
+            if known > segment.pieces:
+                data += journals.frame(("t", segment.pieces, numbered[segment.pieces : known]))
+        journals.append(segment, data + record)
+        if new_set is not None:
+            segment.sets.add(new_set.id)
+        segment.pieces = known
 
     def _loader_due(self) -> None:
         with self._journal_lock:
