@@ -77,8 +77,12 @@ _FRAME = struct.Struct("<Q")
 # -- framing --------------------------------------------------------------------------
 
 
+def _framed(payload: bytes) -> bytes:
+    return _FRAME.pack(len(payload)) + payload
+
+
 def _send(stream: IO[bytes], payload: bytes) -> None:
-    data = memoryview(_FRAME.pack(len(payload)) + payload)
+    data = memoryview(_framed(payload))
     while data:  # an unbuffered pipe may take part of it
         written = stream.write(data)
         data = data[written or 0 :]
@@ -211,7 +215,7 @@ class _Worker:
     def post(self, payload: bytes) -> None:
         """Queue one frame for the worker and write what the pipe takes now (OSError:
         the worker is gone)."""
-        self.outbox += _FRAME.pack(len(payload)) + payload
+        self.outbox += _framed(payload)
         self.write_some()
 
     def write_some(self) -> None:
