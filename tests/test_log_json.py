@@ -27,7 +27,7 @@ from cscore.rulebook.compiled import CompiledRuleset
 from cscore.rulebook.run import Firing, Result
 from cscore.store import DecisionStore, load
 from cscore.store.logrow import _by_pydantic, journal_payload, log_columns
-from cscore.store.logtext import case_json, compact_json, row_from_record, trace_text
+from cscore.store.logtext import case_json, compact_json, row_from_record, trace_utf8
 from cscore.store.store import PAGE_SIZE
 from cscore.trace import _tables, trace_entries, trace_pieces
 
@@ -304,7 +304,7 @@ def test_a_rule_sets_text_is_made_once_per_rule_set(rules_copy: Path) -> None:
         first = kernel.evaluate(return_case())
         pieces = first.log_trace()
         assert pieces is not None
-        before = trace_text(pieces)
+        before = trace_utf8(pieces).decode()
         name = first.trace[0].name
         assert json.dumps(name, ensure_ascii=False) in before
         old = _return_rules(kernel)
@@ -316,7 +316,9 @@ def test_a_rule_sets_text_is_made_once_per_rule_set(rules_copy: Path) -> None:
         again = kernel.evaluate(return_case())
         assert _return_rules(kernel) is not old
         pieces = again.log_trace()
-        assert pieces is not None and trace_text(pieces) == before.replace(name, name + " renamed")
+        assert pieces is not None and trace_utf8(pieces).decode() == before.replace(
+            name, name + " renamed"
+        )
         assert log_columns(again) == _by_pydantic(
             _through_the_model(kernel.evaluate(return_case()))
         )

@@ -1,8 +1,8 @@
 """The trace of a decision's fired rules, in the two forms it is read in.
 
 :func:`trace_entries` builds the :class:`TraceEntry` objects a host reads
-(``decision.trace``); :func:`trace_json` writes the same entries as the JSON text the
-decision log keeps, without those objects. Both walk the same :func:`_fired`, so they
+(``decision.trace``); :func:`trace_pieces` gives the same entries as the JSON text the
+decision log keeps, in pieces, without those objects. Both walk the same :func:`_fired`, so they
 cannot drift apart; ``tests/test_log_json.py`` checks that the two serialise alike on
 every workload, rule and public case.
 
@@ -30,7 +30,6 @@ from cscore.store.logtext import (
     encode_utf8,
     encoded_members,
     piece_number,
-    trace_text,
 )
 
 _MATCHED = piece_number(b'},"matched":{')
@@ -210,15 +209,11 @@ def trace_entries(results: list[tuple[str, Any, Any]]) -> list[TraceEntry]:
 _PLAIN = frozenset({str, int, float, bool, type(None), dt.date})
 
 
-def trace_json(results: list[tuple[str, Any, Any]], asked: list[TraceEntry]) -> str:
-    """The trace as the log's JSON text: :func:`trace_entries`, then ``asked`` (entries
-    built as objects: facts asked for by consequence), as pydantic writes them."""
-    return trace_text(trace_pieces(results, asked))
-
-
 def trace_pieces(results: list[tuple[str, Any, Any]], asked: list[TraceEntry]) -> TracePieces:
-    """:func:`trace_json`'s text in pieces (:data:`cscore.store.logtext.TracePieces`),
-    which a journal carries and its loader puts together.
+    """The trace as the log's JSON text — :func:`trace_entries`, then ``asked`` (entries
+    built as objects: facts asked for by consequence), as pydantic writes them — in
+    pieces (:data:`cscore.store.logtext.TracePieces`): put together by
+    :func:`cscore.store.logtext.trace_utf8`, here or in the journal's loader.
 
     Each entry is its static text with the members of its "set" and "matched" objects
     in between; those objects, every entry's, are encoded in one call, as one list (cut

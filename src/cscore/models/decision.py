@@ -208,7 +208,7 @@ class Decision(BaseModel):
 
     def log_trace(self) -> TracePieces | None:
         """The trace as the decision log keeps it — the JSON text pydantic writes for
-        :attr:`trace`, in the pieces :func:`cscore.store.logtext.trace_text` puts
+        :attr:`trace`, in the pieces :func:`cscore.store.logtext.trace_utf8` puts
         together — when the kernel gave a recipe for it; ``None``: serialise
         :attr:`trace` (:meth:`to_log_json`)."""
         private = self.__pydantic_private__

@@ -150,11 +150,6 @@ def trace_utf8(pieces: TracePieces, table: PieceTable | list[bytes] = _registry)
     return b"[" + b",".join(asked) + b"]"
 
 
-def trace_text(pieces: TracePieces) -> str:
-    """:func:`trace_utf8` as text."""
-    return trace_utf8(pieces).decode()
-
-
 # -- the decision's columns -------------------------------------------------------------
 
 
