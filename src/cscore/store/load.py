@@ -24,9 +24,12 @@ import os
 import sqlite3
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from cscore.store import journal as journals
+
+if TYPE_CHECKING:
+    from cscore.store.logtext import PieceTable
 
 _UPSERT_CASE = (
     "INSERT INTO cases (case_id, industry, first_seen, last_seen, evaluations)"
@@ -174,7 +177,7 @@ def snapshot_frame(snapshot: SetLike) -> bytes:
 
 
 def recovered(
-    records: list[tuple[Any, ...]], pieces: Any = None
+    records: list[tuple[Any, ...]], pieces: PieceTable | None = None
 ) -> tuple[Decisions, list[SetLike]]:
     """A journal's decisions with the rule file sets it wrote for them, and every set
     it wrote (a set's frame may be loaded in an earlier transaction than its decisions;
@@ -184,7 +187,7 @@ def recovered(
     sets: dict[str, SetLike] = {}
     decisions: Decisions = []
     if pieces is None:
-        pieces = _piece_table()
+        pieces = piece_table()
     for record in records:
         if record[0] == "s":
             _tag, set_id, files, texts = record
@@ -205,14 +208,15 @@ def recovered(
     return decisions, list(sets.values())
 
 
-def _piece_table() -> Any:
-    # (imported when first needed: pydantic_core's encoder, for a loader process)
+def piece_table() -> PieceTable:
+    """A reader's table of a journal's numbered trace pieces, empty (imported when
+    first needed: pydantic_core's encoder, for a loader process)."""
     from cscore.store.logtext import PieceTable
 
     return PieceTable()
 
 
-def _row_from_parts(record: tuple[Any, ...], pieces: Any) -> tuple[Any, ...] | None:
+def _row_from_parts(record: tuple[Any, ...], pieces: PieceTable) -> tuple[Any, ...] | None:
     """A decision journaled as its parts, as its row: its texts are written now.
     ``None``: not a record this version writes. A piece of its trace the journal does
     not hold (cannot be: each is written before the first decision naming it) stops
@@ -244,7 +248,7 @@ def load_journal(
     fd: int,
     stored: set[str],
     limit: int | None = None,
-    pieces: Any = None,
+    pieces: PieceTable | None = None,
 ) -> tuple[int, int] | None:
     """Load the journal ``path`` (open as ``fd``) from its committed offset, at most
     ``limit`` records, in one transaction; (decisions loaded, committed offset now), or
@@ -257,7 +261,7 @@ def load_journal(
     (loaded by someone else) are read first."""
     added: set[str] = set()
     if pieces is None:
-        pieces = _piece_table()
+        pieces = piece_table()
     try:
         conn.execute("BEGIN IMMEDIATE")
         if not _same_file(path, fd):

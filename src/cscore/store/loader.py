@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from cscore.store.checkpoint import Checkpointer
-from cscore.store.load import load_journal
+from cscore.store.load import load_journal, piece_table
 
 # How the store starts it: ``python -c BOOT <folder of the cscore package> LOG``. The
 # packages cscore and cscore.store are stood in for by empty ones, so that their
@@ -111,9 +111,7 @@ class Loader:
                 if size == journal.tried:
                     return True
                 if journal.pieces is None:
-                    from cscore.store.logtext import PieceTable  # (pydantic_core: once)
-
-                    journal.pieces = PieceTable()
+                    journal.pieces = piece_table()
                 result = load_journal(
                     self.conn, journal.path, journal.fd, self.stored, BATCH, journal.pieces
                 )
