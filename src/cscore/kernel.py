@@ -121,8 +121,8 @@ class Kernel:
         timedelta); default ``$CSCORE_DB_RETENTION``, else keep everything.
     :param log_wait: ``True`` (default): an evaluation returns once its decision is
         durable — journaled beside the log (:mod:`cscore.store.journal`; it survives a
-        crash of the process and is loaded into SQLite by the log's writer thread within
-        milliseconds); :meth:`evaluate_logged` returns once it is in SQLite (it answers
+        crash of the process and is loaded into SQLite by the log's loader process,
+        :mod:`cscore.store.loader`, within a fraction of a second); :meth:`evaluate_logged` returns once it is in SQLite (it answers
         with the id). ``False``: once it is queued for the log's writer, with no journal
         (a crash may lose the last queued ones).
     :param log_journal: ``False``: no journal; every evaluation waits until its
@@ -310,7 +310,7 @@ class Kernel:
 
         What a batch saves: one check for edited rule files, and the decision log's
         writes share transactions (the call returns once every decision is journaled —
-        durable; the writer thread loads them into SQLite —, committed with
+        durable; the loader process loads them into SQLite —, committed with
         ``log_journal=False``, or queued with ``log_wait=False``). A log that cannot be
         written raises :class:`StoreError` once all were tried.
 
