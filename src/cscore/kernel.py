@@ -123,8 +123,9 @@ class Kernel:
         durable — journaled beside the log (:mod:`cscore.store.journal`; it survives a
         crash of the process and is loaded into SQLite by the log's loader process,
         :mod:`cscore.store.loader`, within a fraction of a second);
-        :meth:`evaluate_logged` returns once it is in SQLite (it answers with the id). ``False``: once it is queued for the log's writer, with no journal
-        (a crash may lose the last queued ones).
+        :meth:`evaluate_logged` returns once it is in SQLite (it answers with the id).
+        ``False``: once it is queued for the log's writer, with no journal (a crash may
+        lose the last queued ones).
     :param log_journal: ``False``: no journal; every evaluation waits until its
         decision is committed to SQLite (the behaviour before the journal; slower).
     :param workers: worker processes that share :meth:`evaluate_many` batches with this
