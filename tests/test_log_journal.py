@@ -472,11 +472,26 @@ def test_a_journaled_store_keeps_no_queue(tmp_path, decision):
     assert len(_raw_ids(db)) == 200
 
 
-def test_queued_mode_keeps_no_journal(tmp_path):
-    """log_wait=False: queued for the writer, no journal (a crash may lose the last
-    ones, as documented); close commits everything."""
+def test_log_wait_false_journals_and_never_waits_for_sqlite(tmp_path):
+    """log_wait=False: decisions are journaled as by default (durable on return), and
+    nothing waits for SQLite: evaluate_logged answers without the id; close loads all."""
     db = tmp_path / "log.db"
     with Kernel(db=db, log_wait=False) as kernel:
+        assert kernel.store is not None and kernel.store.journaled
+        assert kernel.store._writer is not None and kernel.store._writer._thread is None
+        for n in range(30):
+            kernel.evaluate({**return_case(), "id": f"N-{n}"})
+        assert len(_journals(tmp_path)) == 1
+        _decision, decision_id = kernel.evaluate_logged(return_case())
+        assert decision_id is None  # not waited for: the loader or close() commits it
+    assert len(_raw_ids(db)) == 31
+
+
+def test_queued_mode_without_a_journal_commits_on_its_thread(tmp_path):
+    """log_journal=False, log_wait=False: queued for the writer thread, no journal (a
+    crash may lose the last ones, as documented); close commits everything."""
+    db = tmp_path / "log.db"
+    with Kernel(db=db, log_wait=False, log_journal=False) as kernel:
         for n in range(30):
             kernel.evaluate({**return_case(), "id": f"N-{n}"})
         assert _journals(tmp_path) == []

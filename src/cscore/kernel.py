@@ -124,8 +124,11 @@ class Kernel:
         crash of the process and is loaded into SQLite by the log's loader process,
         :mod:`cscore.store.loader`, within a fraction of a second);
         :meth:`evaluate_logged` returns once it is in SQLite (it answers with the id).
-        ``False``: once it is queued for the log's writer, with no journal (a crash may
-        lose the last queued ones).
+        ``False``: nothing waits for SQLite — journaled all the same (as durable, and
+        the cheapest hand-over), and :meth:`evaluate_logged` answers without the id
+        (``None``); a log without a journal (``log_journal=False``, ``":memory:"``)
+        returns once the decision is queued for its writer thread (a crash may lose
+        the last queued ones).
     :param log_journal: ``False``: no journal; every evaluation waits until its
         decision is committed to SQLite (the behaviour before the journal; slower).
     :param workers: worker processes that share :meth:`evaluate_many` batches with this
@@ -312,8 +315,8 @@ class Kernel:
         What a batch saves: one check for edited rule files, and the decision log's
         writes share transactions (the call returns once every decision is journaled —
         durable; the loader process loads them into SQLite —, committed with
-        ``log_journal=False``, or queued with ``log_wait=False``). A log that cannot be
-        written raises :class:`StoreError` once all were tried.
+        ``log_journal=False``, only queued with ``log_journal=False, log_wait=False``). A
+        log that cannot be written raises :class:`StoreError` once all were tried.
 
         With ``workers=N`` a batch of at least :data:`cscore.pool.MIN_BATCH` cases is
         shared with N worker processes; the answers, the log and the observers are the

@@ -9,8 +9,11 @@ WAL commit is) and a loader process (:mod:`cscore.store.loader`, started once de
 wait: not for a one-shot run) loads the journal into SQLite behind the callers, so the
 callers' threads do no SQLite work for it: :meth:`DecisionStore.submit` returns once
 the decision is journaled, :meth:`DecisionStore.record` once it is in SQLite (it needs
-the id: committed directly, not journaled, unless SQLite refuses it), and, with
-``wait=False`` (no journal), both once it is queued (a writer thread commits them).
+the id: committed directly, not journaled, unless SQLite refuses it). With
+``wait=False`` nothing waits for SQLite: a log file's decisions are journaled all the
+same (the cheapest hand-over: a writer thread in the callers' process cost them more,
+measured) and :meth:`~DecisionStore.record` returns without the id; a store with no
+journal queues them for a writer thread.
 Reads through a store (:meth:`~DecisionStore.list_decisions`,
 :meth:`~DecisionStore.get_decision`, :meth:`~DecisionStore.query`,
 :meth:`~DecisionStore.count`, :meth:`~DecisionStore.replay_record`) commit what it has
@@ -157,10 +160,13 @@ class DecisionStore:
 
     :param wait: ``True`` (default): every decision is durable when :meth:`submit`
         returns (journaled; with ``journal=False``, once ``ticket.wait()`` has committed
-        it) and :meth:`record` returns once it is in SQLite, with its id. ``False``: they
-        return as soon as the decision is queued, with no journal; a crash may lose what
-        was queued and not yet committed (a writer thread commits continuously;
-        :meth:`close` and :meth:`flush` wait for it).
+        it) and :meth:`record` returns once it is in SQLite, with its id. ``False``:
+        nobody waits for SQLite — :meth:`record` returns 0, not the id. A journaled
+        store still journals each decision before :meth:`submit` returns (durable as
+        with ``True``); one without a journal (``journal=False``, ``":memory:"``)
+        returns as soon as the decision is queued, and a crash may lose what was queued
+        and not yet committed (a writer thread commits continuously; :meth:`close` and
+        :meth:`flush` wait for it).
     :param journal: ``True`` (default): a waiting store of a log file journals each
         decision (:mod:`cscore.store.journal`). ``False``: no journal; a decision is
         durable only once its own commit returns (each caller waits for SQLite: slower).
@@ -224,7 +230,7 @@ class DecisionStore:
                 migrations.apply(self.db)
             if self.path != ":memory:":
                 self._recover()
-                if wait and journal:
+                if journal:
                     self._segments.append(journals.create(Path(self.path)))
                     self.journaled = True
         except (sqlite3.Error, OSError) as exc:
@@ -238,7 +244,7 @@ class DecisionStore:
             # nobody waits to lead the commits: a thread does. (A journaled store's
             # journal goes to SQLite by the loader process; this commits only the
             # decisions whose id a caller needs, on the caller's thread.)
-            background=not wait,
+            background=not wait and not self.journaled,
         )
         # what a journaled submit returns: durable already, its id not asked for
         self._journaled = Ticket(None, self._writer)
@@ -308,7 +314,9 @@ class DecisionStore:
         the loader process or a later flush puts it in SQLite), unless ``need_id``: then
         the decision is not journaled and ``wait()`` commits it on the caller's thread.
         ``columns``: the decision's :func:`~cscore.store.logrow.log_columns`, when they
-        were made already (by a pool worker, :mod:`cscore.pool`)."""
+        were made already (by a pool worker, :mod:`cscore.pool`). A store that does not
+        wait never commits on the caller's thread: ``need_id`` is ignored."""
+        need_id = need_id and self.wait
         now = _decided_at()
         if self._versions is None or self._versions[0] != plugin_versions:
             self._versions = (dict(plugin_versions), compact_json(plugin_versions))
