@@ -17,7 +17,7 @@ import run
 KEYS = ["cscore", "cscore_log", "cscore_queued", "cscore_many", "cscore_many_log"]
 PAIRS = [
     ("cscore_log", "cscore", "evaluate with the log ÷ without (journaled before return)"),
-    ("cscore_queued", "cscore", "evaluate with the log ÷ without (queued mode)"),
+    ("cscore_queued", "cscore", "evaluate with the log ÷ without (queued, no journal)"),
     ("cscore_many_log", "cscore_many", "evaluate_many with the log ÷ without"),
 ]
 

@@ -25,16 +25,23 @@ class CscoreEvaluate:
     ``log``: with the decision log (each call returns once its decision is journaled —
     durable against a process crash, as a WAL commit is — and a loader process loads it
     into SQLite behind the caller: cscore.store.journal, cscore.store.loader);
-    ``queued``: the log's opt-in mode (a call returns once its decision is queued, no
-    journal)."""
+    ``queued``: the log without a journal, queued (``log_journal=False,
+    log_wait=False``: a call returns once its decision is queued for the writer thread;
+    with a journal, ``log_wait=False`` journals as the default does)."""
 
     def __init__(
         self, log: bool = False, queued: bool = False, rules_dir: str | Path | None = None
     ) -> None:
-        self.name = "cscore.evaluate" + (" + log" if log else "") + (" (queued)" if queued else "")
+        self.name = (
+            "cscore.evaluate"
+            + (" + log" if log else "")
+            + (" (queued, no journal)" if queued else "")
+        )
         self._tmp = tempfile.TemporaryDirectory() if log else None
         db = Path(self._tmp.name) / "bench.db" if self._tmp else None
-        self.kernel = Kernel(rules_dir=rules_dir, db=db, log_wait=not queued)
+        self.kernel = Kernel(
+            rules_dir=rules_dir, db=db, log_wait=not queued, log_journal=not queued
+        )
 
     def decide(self, case: dict[str, Any]) -> dict[str, Any]:
         outcomes = self.kernel.evaluate(case).outcomes
