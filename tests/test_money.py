@@ -3,6 +3,9 @@ money` outputs) show 2 decimals, half up; other numbers (rates) are shown as com
 
 from __future__ import annotations
 
+import pytest
+
+from cscore.jsonvalues import round_half_up
 from cscore.kernel import Kernel
 from cscore.language.types import MONEY, NUMBER
 
@@ -55,6 +58,22 @@ def test_half_up_not_bankers(rules_copy):
     with _probe_kernel(rules_copy) as kernel:
         decision = kernel.evaluate(return_case(goods_amount_paid=2.675))
     assert decision.outcomes["return"]["probe_paid"] == 2.68
+
+
+@pytest.mark.parametrize(
+    ("computed", "rounded"),
+    [
+        (3299 * 0.001 * 45, 148.46),  # 148.45499999999998 in binary: 148.455 half up
+        (1234.5 * 0.001 * 10, 12.35),  # 12.344999999999999
+        (0.1 + 0.2, 0.3),
+        (2.675, 2.68),
+        (-148.455, -148.46),  # half away from zero, as the decimal text reads
+        (148.4549, 148.45),  # below the half: down
+        (99999999999.995, 100000000000.0),
+    ],
+)
+def test_half_up_reads_the_computed_value_not_its_binary_noise(computed, rounded):
+    assert round_half_up(computed, 2) == rounded
 
 
 def test_catalog_amounts_are_money_and_rates_are_not(kernel):

@@ -16,15 +16,18 @@ from cscore.calendar import to_china_time
 
 def round_half_up(value: float, digits: int = 2) -> float:
     """CATALOG.md's rounding: half up on the decimal text of the number (2.675 → 2.68),
-    never banker's rounding. A number too large to have decimals is returned as it is;
-    a non-finite one (only ever an input being reported as invalid) too."""
+    never banker's rounding. The text has 15 significant digits, what a float holds
+    exactly: a computed 3299 × 0.001 × 45 is 148.45499999999998 in binary, and its
+    decimal value 148.455 rounds to 148.46. A number too large to have decimals is
+    returned as it is; a non-finite one (only ever an input being reported as invalid)
+    too."""
     if not -1e15 < value < 1e15:  # also false for NaN
         return value
     scaled = value * 10**digits
     if abs(scaled - round(scaled)) < 1e-6:  # already on the grid: the common case
         return round(value, digits)
     quantum = Decimal(1).scaleb(-digits)
-    return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP))
+    return float(Decimal(format(value, ".15g")).quantize(quantum, rounding=ROUND_HALF_UP))
 
 
 def round_money(value: float) -> float:
