@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 import pytest
 
 from cscore.kernel import Kernel
+from cscore.language.parser import parse
 from cscore.models.absent import NOTHING, host_facts
 from cscore.plugin import (
     MONEY,
@@ -29,6 +30,7 @@ from cscore.rulebook.consequence import (
     candidate_values,
     contradicts,
     reach_of,
+    required_names,
 )
 
 from .conftest import RULES
@@ -160,6 +162,99 @@ def test_the_trace_says_what_each_value_would_decide(tiny):
     entry = next(e for e in decision.trace if e.key == "missing_facts:member")
     assert entry.rule == "missing_facts"
     assert entry.message is not None and "true → decision=accept" in entry.message
+
+
+STAGED_RULES = """\
+title: 两层退款
+outputs:
+  decision: priority
+  amount: priority
+values:
+  base: unique
+requires:
+  - id: S-0
+    name: 需要申请类型
+    facts: [request]
+rules:
+  - id: S-1
+    name: 退款先看运费
+    when: request == refund
+    set: {base: shipping}
+  - id: S-2
+    name: 再加货款
+    when: base != null
+    set:
+      decision: refund
+      amount: goods + default(bonus, 0) + base
+  - id: S-3
+    name: 换货
+    priority: 10
+    when: request == swap
+    set: {decision: swap}
+"""
+
+
+class StagedFacts(FactsModel):
+    request: Literal["refund", "swap"] | None = None
+    shipping: Money | None = None
+    goods: Money | None = None
+    bonus: Money | None = None
+
+
+class Staged:
+    """An industry without needs_info by consequence: every industry lists every
+    missing fact (§12.1)."""
+
+    def __init__(self, rules_dir: Path) -> None:
+        self.rules_dir = rules_dir
+
+    @hookimpl
+    def register_industries(self, register: Any) -> None:
+        outcomes = {"refund": {"decision": enum(["refund", "swap"]), "amount": MONEY}}
+        register(
+            IndustrySpec(
+                "staged", "两层", StagedFacts, ("refund",), self.rules_dir, outcomes=outcomes
+            )
+        )
+
+
+@pytest.fixture(scope="module")
+def staged(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    folder = tmp_path_factory.mktemp("staged")
+    (folder / "refund.yaml").write_text(STAGED_RULES, encoding="utf-8")
+    with Kernel(plugins=[Staged(folder)], load_entrypoints=False) as kernel:
+        yield kernel
+
+
+def _refund(kernel: Kernel, **facts: Any) -> dict[str, Any]:
+    return kernel.evaluate({"industry": "staged", "facts": facts}).outcomes["refund"]
+
+
+def test_a_fact_a_later_layer_needs_whatever_the_first_is_listed_too(staged):
+    """The evaluation stops at S-1 (no shipping); once shipping is known, S-2 needs the
+    goods amount whatever shipping is: both are missing (§12.1). `bonus` has a default."""
+    assert _refund(staged, request="refund") == {
+        "decision": "needs_info",
+        "missing_fields": ["goods", "shipping"],
+    }
+    assert _refund(staged, request="refund", shipping=5.0) == {
+        "decision": "needs_info",
+        "missing_fields": ["goods"],
+    }
+    assert _refund(staged, request="refund", shipping=5.0, goods=10.0)["amount"] == 15.0
+
+
+def test_a_fact_only_some_values_need_waits_for_the_answer(staged):
+    """Without the request, a swap needs nothing more: shipping and goods are asked for
+    once the answer is `refund`, not before."""
+    assert _refund(staged) == {"decision": "needs_info", "missing_fields": ["request"]}
+    assert _refund(staged, request="swap") == {"decision": "swap"}
+
+
+def test_required_names_leave_out_what_default_may_miss():
+    assert required_names(parse("goods + default(bonus, 0) + base")) == {"goods", "base"}
+    assert required_names(parse("default(bonus, goods)")) == {"goods"}
+    assert required_names(parse("if flag then a else default(b, c)")) == {"flag", "a", "c"}
 
 
 def test_the_common_pack_names_the_rule_a_missing_fact_breaks(kernel):

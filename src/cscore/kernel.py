@@ -49,7 +49,7 @@ from cscore.language.functions import EvalContext, FunctionSpec
 from cscore.models.absent import host_facts
 from cscore.models.case import ANNOTATION_KEYS, Case
 from cscore.models.decision import Decision, TraceEntry
-from cscore.models.outcomes import INVALID_INPUT
+from cscore.models.outcomes import INVALID_INPUT, NEEDS_INFO
 from cscore.models.unknown import unknown_fact_warnings
 from cscore.plugins import (
     DEFAULT_PLUGINS,
@@ -63,7 +63,8 @@ from cscore.plugins import (
 from cscore.pool import WorkerPool
 from cscore.privacy import Masker, masker_for
 from cscore.rulebook.assemble import rules_version
-from cscore.rulebook.consequence import Asked, ask_by_consequence, asked_trace
+from cscore.rulebook.compiled import CompiledRuleset
+from cscore.rulebook.consequence import Asked, ask_by_consequence, asked_trace, every_missing
 from cscore.rulebook.formats import RuleFormat
 from cscore.rulebook.library import ReloadReport, RuleLibrary, RuleRoot
 from cscore.rulebook.model import RuleFile
@@ -461,7 +462,16 @@ class Kernel:
             evaluation = self._run(industry.key, kind, facts, ctx)
             result = evaluation.result()
             outcomes[kind] = to_json_dict(result.outcome, evaluation.ruleset.money)
-            if industry.ask_by_consequence:  # DESIGN §2.4: ask what would change it
+            if outcomes[kind].get("decision") == NEEDS_INFO:  # §12.1: every missing fact
+                outcomes[kind]["missing_fields"] = self._every_missing(
+                    industry,
+                    kind,
+                    evaluation,
+                    facts,
+                    outcomes[kind]["missing_fields"],
+                    host_calendar,
+                )
+            elif industry.ask_by_consequence:  # DESIGN §2.4: ask what would change it
                 found = self._ask(industry, kind, evaluation, facts, outcomes[kind], host_calendar)
                 if found is not None:
                     outcomes[kind] = found.outcome()
@@ -506,10 +516,49 @@ class Kernel:
         outcome: dict[str, Any],
         host_calendar: HostCalendar | None,
     ) -> Asked | None:
-        """Facts missing by consequence (cscore.rulebook.consequence). Probes run with a
-        calendar of their own: their dates must not add warnings to the decision (made
+        """Facts missing by consequence (cscore.rulebook.consequence)."""
+        return ask_by_consequence(
+            evaluation.ruleset,
+            facts,
+            evaluation.values,
+            outcome,
+            host_facts(industry.facts_model),
+            self._prober(industry, kind, evaluation.ruleset, host_calendar),
+            self.functions,
+            evaluation.ctx,
+        )
+
+    def _every_missing(
+        self,
+        industry: IndustrySpec,
+        kind: str,
+        evaluation: Evaluation,
+        facts: Mapping[str, Any],
+        missing: list[str],
+        host_calendar: HostCalendar | None,
+    ) -> list[str]:
+        """The missing facts and those still missing once they are known (§12.1)."""
+        return every_missing(
+            evaluation.ruleset,
+            facts,
+            evaluation.values,
+            missing,
+            host_facts(industry.facts_model),
+            self._prober(industry, kind, evaluation.ruleset, host_calendar),
+            self.functions,
+            evaluation.ctx,
+        )
+
+    def _prober(
+        self,
+        industry: IndustrySpec,
+        kind: str,
+        ruleset: CompiledRuleset,
+        host_calendar: HostCalendar | None,
+    ) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+        """The kind evaluated again for other facts, as its JSON outcome. Probes run with
+        a calendar of their own: their dates must not add warnings to the decision (made
         when the first probe runs: most cases run none)."""
-        ruleset = evaluation.ruleset
         probe_ctx: list[EvalContext] = []
 
         def rerun(probe: Mapping[str, Any]) -> dict[str, Any]:
@@ -520,16 +569,7 @@ class Kernel:
             again = self._run(industry.key, kind, probe, probe_ctx[0]).result()
             return to_json_dict(again.outcome, ruleset.money)
 
-        return ask_by_consequence(
-            ruleset,
-            facts,
-            evaluation.values,
-            outcome,
-            host_facts(industry.facts_model),
-            rerun,
-            self.functions,
-            evaluation.ctx,
-        )
+        return rerun
 
     def _rules_version(self, rulesets: list[Any]) -> str:
         """The hash of every file that took part; cached, it is the same for most cases."""

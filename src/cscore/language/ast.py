@@ -7,7 +7,7 @@ error can point at the line inside a multi-line condition.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,12 +107,15 @@ class IfThen(Node):
     otherwise: Node
 
 
-def walk(node: Node) -> Iterator[Node]:
-    """Every node of the expression, the node itself included."""
+def walk(node: Node, skip: Callable[[Node], bool] | None = None) -> Iterator[Node]:
+    """Every node of the expression, the node itself included; ``skip``: nodes whose
+    parts are not walked (the node itself is)."""
     stack = [node]
     while stack:
         current = stack.pop()
         yield current
+        if skip is not None and skip(current):
+            continue
         if isinstance(current, ListExpr):
             stack.extend(current.items)
         elif isinstance(current, Unary):

@@ -117,6 +117,21 @@ class Reach:
             rule.order for rule in ruleset.rules if any(i.key in reported for i in rule.sets)
         )
         self._askable: tuple[Mapping[str, Absent | None], tuple[str, ...]] | None = None
+        # Facts an evaluation can miss (needs_info), each with the rules (in self.reads)
+        # that would: a `requires` naming it (a rule setting missing_fields to the name),
+        # or a rule whose values cannot do without it.
+        self.demanders: dict[str, list[int]] = {}
+        for index, (rule, _cond, _sets) in enumerate(self.reads):
+            named = {
+                item.expression.value
+                for item in rule.sets
+                if item.key == "missing_fields" and isinstance(item.expression, Literal)
+            }
+            named |= {n for item in rule.sets for n in required_names(item.expression)}
+            for name in named:
+                if name in ruleset.fact_types:
+                    self.demanders.setdefault(name, []).append(index)
+        self.all_keys = frozenset(key for keys in self.keys.values() for key in keys)
         # What the walk of could_matter needs of each rule, in one tuple: the keys it
         # sets, its three-valued reading, what its values read, whether it decides.
         self.steps = [
@@ -136,6 +151,24 @@ class Reach:
             )
             self._askable = (host, names)
         return self._askable[1]
+
+
+def required_names(node: Node) -> set[str]:
+    """The names an expression cannot be computed without: those only in the first
+    argument of ``default()`` may be missing."""
+    found: set[str] = set()
+    for current in walk(node, skip=_is_default):
+        if isinstance(current, Name):
+            found.add(current.path)
+        elif _is_default(current):
+            assert isinstance(current, Call)
+            for argument in current.args[1:]:
+                found |= required_names(argument)
+    return found
+
+
+def _is_default(node: Node) -> bool:
+    return isinstance(node, Call) and node.name == "default"
 
 
 _REACH: dict[str, Reach] = {}  # by rule set version (a content hash)
@@ -349,15 +382,20 @@ def candidate_values(
             if candidate not in found:
                 found.append(candidate)
     if not found:  # only tested for presence: its value counts through what it computes
-        now = values.get("as_of")
-        if isinstance(now, dt.datetime) and t.name in ("date", "datetime"):
-            # An event some time before now: deadlines computed from it may or may not
-            # have passed, so spread the tries over the spans rules count in.
-            base = now if t.name == "datetime" else now.date()
-            found = [base - dt.timedelta(days=days) for days in PAST_DAYS]
-        elif t.name in ("money", "number", "integer"):
+        found = past_dates(t, values)
+        if not found and t.name in ("money", "number", "integer"):
             found = [0, 1]
     return found[:MAX_VALUES]
+
+
+def past_dates(t: Type, values: Mapping[str, Any]) -> list[Any]:
+    """For a date or timestamp fact: an event some time before now, spread over the
+    spans rules count in (deadlines computed from it may or may not have passed)."""
+    now = values.get("as_of")
+    if not isinstance(now, dt.datetime) or t.name not in ("date", "datetime"):
+        return []
+    base = now if t.name == "datetime" else now.date()
+    return [base - dt.timedelta(days=days) for days in PAST_DAYS]
 
 
 def _compared(
@@ -449,6 +487,92 @@ def ask_by_consequence(
         return None
     asked.missing.sort()
     return asked
+
+
+def every_missing(
+    ruleset: CompiledRuleset,
+    facts: Mapping[str, Any],
+    values: Mapping[str, Any],
+    missing: list[str],
+    host: Mapping[str, Absent | None],
+    rerun: Rerun,
+    functions: Mapping[str, FunctionSpec],
+    ctx: EvalContext,
+) -> list[str]:
+    """``missing`` and the facts missing whatever values those take, sorted (CATALOG
+    §12.1: needs_info lists every missing fact that would change the outcome).
+
+    An evaluation stops at the first layer that misses a fact, so what a later layer
+    also needs (a refund that reads the goods amount beside the shipping fee) is not
+    seen. Here each missing fact is given, in turn, each value worth trying
+    (:func:`candidate_values`) and the kind evaluated again: a fact every one of those
+    evaluations still misses is missing too, and is tried the same way. A fact only
+    some values need (the return date when the same model may be in stock) is not: it
+    is asked for once the answer makes it matter. At most :data:`MAX_FACTS` facts.
+    ``host``: as for :func:`candidates`; a case in which no rule might demand another
+    fact it lacks is not evaluated again (most needs_info cases)."""
+    found = list(dict.fromkeys(missing))
+    reach = reach_of(ruleset, functions)
+    if not _may_miss_more(reach, facts, values, host, found, ctx):
+        return sorted(found)
+    interp = Interpreter(functions, ctx)
+    tried = list(found)
+    while tried and len(found) < MAX_FACTS:
+        new: list[str] = []
+        for name in tried:
+            fact_type = ruleset.fact_types.get(name)
+            options = (
+                # a date's values also spread over the past: a window may have closed
+                [
+                    *candidate_values(name, fact_type, reach, values, interp),
+                    *past_dates(fact_type, values),
+                ]
+                if fact_type
+                else []
+            )
+            needed: set[str] | None = None
+            for value in options:
+                again = rerun(with_value(facts, name, value))
+                if again.get("decision") != NEEDS_INFO:
+                    needed = set()
+                    break
+                still = set(again.get("missing_fields", ())) - {name}
+                needed = still if needed is None else needed & still
+                if not needed:
+                    break
+            new.extend(sorted((needed or set()) - set(found) - set(new)))
+        found.extend(new)
+        tried = new
+    return sorted(found)
+
+
+def _may_miss_more(
+    reach: Reach,
+    facts: Mapping[str, Any],
+    values: Mapping[str, Any],
+    host: Mapping[str, Absent | None],
+    known: list[str],
+    ctx: EvalContext,
+) -> bool:
+    """Whether, once ``known`` are given, a rule might still demand another fact the
+    case lacks (one whose absence means nothing by declaration). No engine run: the
+    demanding rules' conditions are read in three-valued logic with ``known`` and every
+    value this evaluation did not settle (it stopped at the first missing fact) unknown;
+    a rule certainly false whatever they are demands nothing."""
+    unknown = frozenset(known) | frozenset(k for k in reach.all_keys if k not in values)
+    memo: Known = {}
+    for name, demanders in reach.demanders.items():
+        if name in known or name not in host or host[name]:
+            continue
+        if "." in name and lookup(facts, name.split(".")[0]) is MISSING:
+            continue  # a record not sent at all: there is none
+        if lookup(facts, name) is not MISSING:
+            continue
+        for index in demanders:
+            reading = reach.steps[index][1]
+            if reading is None or reading(unknown, values, memo, ctx) is not False:
+                return True
+    return False
 
 
 def contradicts(absent: Mapping[str, Any], other: Mapping[str, Any]) -> bool:
