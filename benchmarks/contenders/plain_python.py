@@ -62,7 +62,7 @@ def add_years(day: dt.date, years: int) -> dt.date:
 
 def round_money(value: float) -> float:
     """Half up to 2 decimals, as cscore reports money."""
-    return float(Decimal(repr(value)).quantize(_CENT, rounding=ROUND_HALF_UP))
+    return float(Decimal(format(value, ".15g")).quantize(_CENT, rounding=ROUND_HALF_UP))
 
 
 def _money(value: Any) -> Any:
