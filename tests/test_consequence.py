@@ -101,14 +101,25 @@ def _fee(kernel: Kernel, **facts: Any) -> dict[str, Any]:
     return kernel.evaluate({"industry": "tiny", "facts": facts}).outcomes["fee"]
 
 
+def _if_given(kernel: Kernel, case: dict[str, Any], kind: str, fact: str) -> dict[Any, Any]:
+    """What each value of a missing fact would decide, as the explanation tells it (the
+    needs_info outcome has no other fields, COMMON-DATA-001)."""
+    decision = kernel.evaluate(case)
+    assert set(decision.outcomes[kind]) == {"decision", "missing_fields"}
+    assert decision.explanation is not None
+    given = decision.explanation["kinds"][kind]["if_given"]
+    (entry,) = [g for g in given if g["fact"] == fact]
+    return {o["value"]: o["outcome"] for o in entry["outcomes"]}
+
+
 def test_a_fact_whose_values_decide_differently_is_asked_with_what_each_decides(tiny):
     """No member flag and an amount under 100: member true → free, false → 10."""
     outcome = _fee(tiny, amount=50.0)
     assert outcome["decision"] == "needs_info"
-    assert outcome["missing_fields"] == ["member"]
-    assert outcome["would_decide"]["member"] == {
-        "true": {"decision": "accept", "fee": 0.0},
-        "false": {"decision": "accept", "fee": 10.0},
+    assert outcome == {"decision": "needs_info", "missing_fields": ["member"]}
+    assert _if_given(tiny, {"industry": "tiny", "facts": {"amount": 50.0}}, "fee", "member") == {
+        True: {"decision": "accept", "fee": 0.0},
+        False: {"decision": "accept", "fee": 10.0},
     }
 
 
@@ -122,8 +133,8 @@ def test_boundary_values_of_a_number_are_tried(tiny):
     the values tried are the compared boundary and its neighbours."""
     outcome = _fee(tiny, member=False)
     assert outcome["missing_fields"] == ["amount"]
-    tried = outcome["would_decide"]["amount"]
-    assert tried["99.99"]["fee"] == 10.0 and tried["100"]["fee"] == 0.0
+    tried = _if_given(tiny, {"industry": "tiny", "facts": {"member": False}}, "fee", "amount")
+    assert tried[99.99]["fee"] == 10.0 and tried[100]["fee"] == 0.0
 
 
 def test_every_missing_fact_that_matters_is_listed_sorted(tiny):
@@ -300,11 +311,12 @@ def test_a_quality_return_without_inspection_result_says_both_paths(kernel):
     return at the buyer's."""
     outcome = _ecommerce(kernel, "return", **QUALITY)
     assert outcome["missing_fields"] == ["quality_fault"]
-    paths = outcome["would_decide"]["quality_fault"]
-    assert paths["true"]["reason"] == "quality_fault_within_7_days"
-    assert paths["true"]["return_shipping_paid_by"] == "merchant"
-    assert paths["false"]["reason"] == "no_reason_within_7_days"
-    assert paths["false"]["return_shipping_paid_by"] == "buyer"
+    case = {"industry": "ecommerce", "kinds": ["return"], "facts": QUALITY}
+    paths = _if_given(kernel, case, "return", "quality_fault")
+    assert paths[True]["reason"] == "quality_fault_within_7_days"
+    assert paths[True]["return_shipping_paid_by"] == "merchant"
+    assert paths[False]["reason"] == "no_reason_within_7_days"
+    assert paths[False]["return_shipping_paid_by"] == "buyer"
 
 
 def test_a_missing_fact_that_cannot_matter_in_ecommerce_is_not_asked(kernel):
@@ -322,7 +334,8 @@ def test_a_missing_fact_that_cannot_matter_in_ecommerce_is_not_asked(kernel):
 def test_a_phone_contact_without_rings_is_asked(kernel):
     outcome = _ecommerce(kernel, "escalation", channel="phone")
     assert outcome["missing_fields"] == ["rings_before_answer"]
-    assert outcome["would_decide"]["rings_before_answer"]["4"]["breached"] is True
+    case = {"industry": "ecommerce", "kinds": ["escalation"], "facts": {"channel": "phone"}}
+    assert _if_given(kernel, case, "escalation", "rings_before_answer")[4]["breached"] is True
 
 
 def test_provinces_are_normalised_to_the_short_name(kernel):

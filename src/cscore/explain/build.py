@@ -6,18 +6,18 @@ rules that would have decided otherwise, what of theirs failed and what would ch
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from cscore.explain.conditions import ConditionReader, conjuncts, read_values
 from cscore.jsonvalues import to_json
-from cscore.language.ast import Compare, Literal, Name, Node, names_in, render, walk
+from cscore.language.ast import Compare, Literal, Name, Node, names_in, render
 from cscore.language.functions import EvalContext, FunctionSpec
 from cscore.language.interpreter import MISSING, Interpreter
 from cscore.models.outcomes import INVALID_INPUT, NEEDS_INFO
 from cscore.rulebook.compiled import CompiledRule, CompiledRuleset
+from cscore.rulebook.consequence import candidate_values, reach_of
 from cscore.rulebook.messages import render_message
 from cscore.rulebook.run import Result
 
@@ -80,6 +80,7 @@ class _KindExplainer:
         self.result = part.result
         self.values = part.result.values
         self.ctx = ctx
+        self.functions = functions
         self.rerun = rerun
         self.by_order = {rule.order: rule for rule in self.ruleset.rules}
         self.reader = ConditionReader(
@@ -323,45 +324,15 @@ class _KindExplainer:
         return found
 
     def candidates(self, fact: str) -> list[Any]:
+        """The values needs_info by consequence tries (booleans, the enumeration's words,
+        each boundary a condition compares the fact with and its neighbours on both
+        sides: `amount >= 100` → 99.99, 100, 100.01)."""
         t = self.ruleset.fact_types.get(fact)
         if t is None:
             return []
-        if t.name == "bool":
-            return [True, False]
-        if t.values is not None:
-            return sorted(t.values)[:CANDIDATES]
-        bounds: list[Any] = []
-        for rule in self.ruleset.rules:
-            if rule.condition is None:
-                continue
-            for node in walk(rule.condition):
-                if not isinstance(node, Compare) or node.op in ("in", "not in"):
-                    continue
-                for side, other in ((node.left, node.right), (node.right, node.left)):
-                    if isinstance(side, Name) and side.path == fact:
-                        value = self.reader.evaluate(other)
-                        if value is not MISSING and value is not None:
-                            bounds.extend((value, _step(value)))
-        unique = sorted({b for b in bounds if b is not None}, key=_sort_key)
-        return unique[:CANDIDATES]
+        reach = reach_of(self.ruleset, self.functions)
+        return candidate_values(fact, t, reach, self.values, self.reader.interpreter)[:CANDIDATES]
 
 
 def _limited(key: str, value: Any) -> bool:
     return key in LIMITED and value in LIMITED[key] and value not in (NEEDS_INFO, INVALID_INPUT)
-
-
-def _step(value: Any) -> Any:
-    """The next value past a boundary: the day after a date, one more for a number."""
-    if isinstance(value, dt.datetime):
-        return value + dt.timedelta(minutes=1)
-    if isinstance(value, dt.date):
-        return value + dt.timedelta(days=1)
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return value + 1
-    return None
-
-
-def _sort_key(value: Any) -> tuple[str, Any]:
-    return (type(value).__name__, value)

@@ -22,7 +22,8 @@ After a kind has been evaluated (and decided: not already needs_info/invalid_inp
    the conditions compare the fact with: ``c - step``, ``c``, ``c + step``; at most
    :data:`MAX_VALUES`). A fact is missing when the outcome decided without it is wrong
    for one of its values (:func:`contradicts`); what each value would decide is
-   reported under ``would_decide``. Facts beyond :data:`MAX_FACTS` that could matter
+   told by the trace and the explanation (not in the outcome: a needs_info has no
+   other fields, COMMON-DATA-001). Facts beyond :data:`MAX_FACTS` that could matter
    are asked for without probing (never guessed).
 
 Facts are probed one at a time with the others as they are (no search over
@@ -61,7 +62,6 @@ from cscore.rulebook.compiled import CompiledRule, CompiledRuleset
 
 MAX_FACTS = 12  # facts re-evaluated per kind at most (the rest are asked for unprobed)
 MAX_VALUES = 8  # candidate values per fact at most
-WOULD_DECIDE = "would_decide"  # the additive outcome key of a needs_info by consequence
 
 # How long before now an event of unknown date is tried (days): same day, the next,
 # a working week, a fortnight and a half, a month, a year and more.
@@ -81,11 +81,9 @@ class Asked:
     would_decide: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     def outcome(self) -> dict[str, Any]:
-        return {
-            "decision": NEEDS_INFO,
-            "missing_fields": self.missing,
-            WOULD_DECIDE: self.would_decide,
-        }
+        """The needs_info outcome: no other fields (CATALOG COMMON-DATA-001); what each
+        value would decide is told by the trace and the explanation (``if_given``)."""
+        return {"decision": NEEDS_INFO, "missing_fields": self.missing}
 
 
 class Reach:
