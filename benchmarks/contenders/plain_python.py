@@ -254,8 +254,12 @@ class PlainPython:
                 or get("force_majeure") is True
                 or (get("has_invoice") is False and get("has_warranty_card") is False)
             )
-            outcome["charge"] = "paid" if excluded or fault_day > last_day else "free"
-            outcome["warranty_end"] = last_day.isoformat()
+            free = not excluded and fault_day <= last_day
+            outcome["charge"] = "free" if free else "paid"
+            # a free repair in the first year: the whole unit's period covers it
+            whole_unit_end = add_years(delivered, WHOLE_UNIT_WARRANTY_YEARS)
+            shown = whole_unit_end if free and fault_day <= whole_unit_end else last_day
+            outcome["warranty_end"] = shown.isoformat()
 
         # -- ECOM-FEE-005: who pays the return shipping ------------------------------
         if reason == _WITHIN_7:
