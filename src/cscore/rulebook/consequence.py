@@ -95,8 +95,10 @@ class Reach:
         self.functions = functions
         self.reads: list[tuple[CompiledRule, frozenset[str], frozenset[str]]] = []
         self.keys: dict[int, frozenset[str]] = {}  # rule order -> the keys it sets
-        # rule order -> its condition's three-valued reading (None: no condition)
-        self.tri: dict[int, Tri | None] = {}
+        # rule order -> its condition's three-valued reading (None: no condition), made
+        # when first read (a needs_info case reads a few: the CLI's one case pays less)
+        self._tri: dict[int, Tri | None] = {}
+        self._steps: list[Step] | None = None
         self.readers: dict[str, list[int]] = {}  # name -> the rules (in self.reads) reading it
         for rule in ruleset.rules:
             in_condition = frozenset(names_in(rule.condition)) if rule.condition else frozenset()
@@ -105,9 +107,6 @@ class Reach:
             self.keys[rule.order] = frozenset(item.key for item in rule.sets)
             for name in in_condition | in_sets:
                 self.readers.setdefault(name, []).append(len(self.reads) - 1)
-            self.tri[rule.order] = (
-                None if rule.condition is None else compile_tri(rule.condition, functions)
-            )
         self.condition_names = frozenset(n for _, cond, _ in self.reads for n in cond)
         reported = {key for key, spec in ruleset.keys.items() if spec.report}
         reported |= {"missing_fields", "invalid_fields"}
@@ -130,12 +129,27 @@ class Reach:
                 if name in ruleset.fact_types:
                     self.demanders.setdefault(name, []).append(index)
         self.all_keys = frozenset(key for keys in self.keys.values() for key in keys)
-        # What the walk of could_matter needs of each rule, in one tuple: the keys it
-        # sets, its three-valued reading, what its values read, whether it decides.
-        self.steps = [
-            (self.keys[rule.order], self.tri[rule.order], sets, rule.order in self.deciding)
-            for rule, _cond, sets in self.reads
-        ]
+
+    def reading(self, index: int) -> Tri | None:
+        """The three-valued reading of rule ``index`` (in :attr:`reads`); None: it has
+        no condition."""
+        rule = self.reads[index][0]
+        if rule.order not in self._tri:
+            self._tri[rule.order] = (
+                None if rule.condition is None else compile_tri(rule.condition, self.functions)
+            )
+        return self._tri[rule.order]
+
+    @property
+    def steps(self) -> list[Step]:
+        """What the walk of could_matter needs of each rule, in one tuple: the keys it
+        sets, its three-valued reading, what its values read, whether it decides."""
+        if self._steps is None:
+            self._steps = [
+                (self.keys[rule.order], self.reading(index), sets, rule.order in self.deciding)
+                for index, (rule, _cond, sets) in enumerate(self.reads)
+            ]
+        return self._steps
 
     def askable(self, host: Mapping[str, Absent | None]) -> tuple[str, ...]:
         """The facts conditions read that the host sends and whose absence has no
@@ -188,6 +202,9 @@ def reach_of(ruleset: CompiledRuleset, functions: Mapping[str, FunctionSpec]) ->
 # case's memo of conditions that read no unknown name, and the evaluation context.
 Known = dict[int, "bool | None"]
 Tri = Callable[[frozenset[str], Mapping[str, Any], Known, EvalContext], "bool | None"]
+# A rule as could_matter walks it: the keys it sets, its reading, what its values read,
+# whether it decides a reported field.
+Step = tuple[frozenset[str], "Tri | None", frozenset[str], bool]
 
 
 def compile_tri(node: Node, functions: Mapping[str, FunctionSpec]) -> Tri:
@@ -567,7 +584,7 @@ def _may_miss_more(
         if lookup(facts, name) is not MISSING:
             continue
         for index in demanders:
-            reading = reach.steps[index][1]
+            reading = reach.reading(index)
             if reading is None or reading(unknown, values, memo, ctx) is not False:
                 return True
     return False
