@@ -4,6 +4,7 @@ a missing fact is asked for exactly when one of its values would decide otherwis
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -89,16 +90,27 @@ class Tiny:
         )
 
 
+def _kernel_with(
+    factory: pytest.TempPathFactory, file_name: str, rules: str, plugin: Callable[[Path], Any]
+) -> Kernel:
+    """A kernel with one test industry, its one rule file written to a fresh folder."""
+    folder = factory.mktemp(file_name.removesuffix(".yaml"))
+    (folder / file_name).write_text(rules, encoding="utf-8")
+    return Kernel(plugins=[plugin(folder)], load_entrypoints=False)
+
+
+def _outcome_of(kernel: Kernel, industry: str, kind: str, facts: dict[str, Any]) -> dict[str, Any]:
+    return kernel.evaluate({"industry": industry, "facts": facts}).outcomes[kind]
+
+
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    folder = tmp_path_factory.mktemp("tiny")
-    (folder / "fee.yaml").write_text(TINY_RULES, encoding="utf-8")
-    with Kernel(plugins=[Tiny(folder)], load_entrypoints=False) as kernel:
+    with _kernel_with(tmp_path_factory, "fee.yaml", TINY_RULES, Tiny) as kernel:
         yield kernel
 
 
 def _fee(kernel: Kernel, **facts: Any) -> dict[str, Any]:
-    return kernel.evaluate({"industry": "tiny", "facts": facts}).outcomes["fee"]
+    return _outcome_of(kernel, "tiny", "fee", facts)
 
 
 def _if_given(kernel: Kernel, case: dict[str, Any], kind: str, fact: str) -> dict[Any, Any]:
@@ -231,14 +243,12 @@ class Staged:
 
 @pytest.fixture(scope="module")
 def staged(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    folder = tmp_path_factory.mktemp("staged")
-    (folder / "refund.yaml").write_text(STAGED_RULES, encoding="utf-8")
-    with Kernel(plugins=[Staged(folder)], load_entrypoints=False) as kernel:
+    with _kernel_with(tmp_path_factory, "refund.yaml", STAGED_RULES, Staged) as kernel:
         yield kernel
 
 
 def _refund(kernel: Kernel, **facts: Any) -> dict[str, Any]:
-    return kernel.evaluate({"industry": "staged", "facts": facts}).outcomes["refund"]
+    return _outcome_of(kernel, "staged", "refund", facts)
 
 
 def test_a_fact_a_later_layer_needs_whatever_the_first_is_listed_too(staged):
