@@ -453,13 +453,15 @@ def candidates(
 ) -> list[str]:
     """Facts the conditions read that the host could send, did not, and whose absence
     means nothing by declaration."""
-    found = []
-    for name in reach.askable(host):
-        if "." in name and lookup(facts, name.split(".")[0]) is MISSING:
-            continue  # a record not sent at all: there is none (no gift, no promotion)
-        if lookup(facts, name) is MISSING:
-            found.append(name)
-    return found
+    return [name for name in reach.askable(host) if lacks(facts, name)]
+
+
+def lacks(facts: Mapping[str, Any], name: str) -> bool:
+    """Whether the case left the fact out — not a field of a record it did not send at
+    all: there is none (no gift, no promotion)."""
+    if "." in name and lookup(facts, name.split(".")[0]) is MISSING:
+        return False
+    return lookup(facts, name) is MISSING
 
 
 def ask_by_consequence(
@@ -536,14 +538,16 @@ def every_missing(
         new: list[str] = []
         for name in tried:
             fact_type = ruleset.fact_types.get(name)
+            # a date's values also spread over the past: a window may have closed
             options = (
-                # a date's values also spread over the past: a window may have closed
-                [
-                    *candidate_values(name, fact_type, reach, values, interp),
-                    *past_dates(fact_type, values),
-                ]
+                dict.fromkeys(
+                    [
+                        *candidate_values(name, fact_type, reach, values, interp),
+                        *past_dates(fact_type, values),
+                    ]
+                )
                 if fact_type
-                else []
+                else {}
             )
             needed: set[str] | None = None
             for value in options:
@@ -577,11 +581,7 @@ def _may_miss_more(
     unknown = frozenset(known) | frozenset(k for k in reach.all_keys if k not in values)
     memo: Known = {}
     for name, demanders in reach.demanders.items():
-        if name in known or name not in host or host[name]:
-            continue
-        if "." in name and lookup(facts, name.split(".")[0]) is MISSING:
-            continue  # a record not sent at all: there is none
-        if lookup(facts, name) is not MISSING:
+        if name in known or name not in host or host[name] or not lacks(facts, name):
             continue
         for index in demanders:
             reading = reach.reading(index)

@@ -167,8 +167,8 @@ class DecisionStore:
         returns as soon as the decision is queued, and a crash may lose what was queued
         and not yet committed (a writer thread commits continuously; :meth:`close` and
         :meth:`flush` wait for it).
-    :param journal: ``True`` (default): a waiting store of a log file journals each
-        decision (:mod:`cscore.store.journal`). ``False``: no journal; a decision is
+    :param journal: ``True`` (default): a store of a log file journals each decision
+        (:mod:`cscore.store.journal`), whether it waits or not. ``False``: no journal; a decision is
         durable only once its own commit returns (each caller waits for SQLite: slower).
         A ``":memory:"`` log never has a journal (there is no file to recover from).
     """
