@@ -25,6 +25,7 @@ from cscore.plugin import (
     enum,
     hookimpl,
 )
+from cscore.rulebook import consequence, walkmemo
 from cscore.rulebook.cases import load_cases
 from cscore.rulebook.consequence import (
     Interpreter,
@@ -185,6 +186,48 @@ def test_the_trace_says_what_each_value_would_decide(tiny):
     entry = next(e for e in decision.trace if e.key == "missing_facts:member")
     assert entry.rule == "missing_facts"
     assert entry.message is not None and "true → decision=accept" in entry.message
+
+
+def test_a_case_that_reads_as_an_earlier_one_is_not_walked_again(tiny, monkeypatch):
+    """The walk of could_matter is kept by what it read (cscore.rulebook.walkmemo): a
+    member without an amount reads `member != true` false in T-2 and T-3 whatever
+    else the case holds, so the second such case is answered without walking."""
+    walked: list[str] = []
+    original = consequence.could_matter
+
+    def counting(reach: Any, fact: str, *args: Any) -> bool:
+        walked.append(fact)
+        return original(reach, fact, *args)
+
+    monkeypatch.setattr(consequence, "could_matter", counting)
+    assert _fee(tiny, member=True, colour="blue") == {"decision": "accept", "fee": 0.0}
+    first = list(walked)
+    assert _fee(tiny, member=True, colour="red") == {"decision": "accept", "fee": 0.0}
+    assert walked == first  # colour is read by no rule the walk reached
+    # the same facts absent, but T-2 reads otherwise: walked
+    assert _fee(tiny, member=False, colour="blue")["missing_fields"] == ["amount"]
+    assert len(walked) > len(first)
+
+
+def test_kept_walks_answer_as_walking_does(tiny, monkeypatch):
+    """Every combination of the tiny industry's facts decides the same with the kept
+    walks as with a walk for each case."""
+    grid = [
+        {name: value for name, value in facts.items() if value is not None}
+        for facts in (
+            {"member": member, "amount": amount, "express": express, "colour": colour}
+            for member in (True, False, None)
+            for amount in (50.0, 100.0, 150.0, None)
+            for express in (True, False, None)
+            for colour in ("red", "blue", None)
+        )
+    ]
+    with monkeypatch.context() as walking:  # nothing is answered from the tree
+        walking.setattr(walkmemo.WalkMemo, "answer", lambda *args: (False, None))
+        walked = [_fee(tiny, **facts) for facts in grid]
+    kept = [_fee(tiny, **facts) for facts in grid]
+    assert kept == walked
+    assert {o["decision"] for o in kept} == {"accept", "express", "needs_info"}
 
 
 STAGED_RULES = """\

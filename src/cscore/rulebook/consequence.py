@@ -35,7 +35,7 @@ probe (they derive from lists, which are never probed).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +59,7 @@ from cscore.models.absent import Absent
 from cscore.models.decision import TraceEntry
 from cscore.models.outcomes import INVALID_INPUT, NEEDS_INFO
 from cscore.rulebook.compiled import CompiledRule, CompiledRuleset
+from cscore.rulebook.walkmemo import Recording, WalkMemo
 
 MAX_FACTS = 12  # facts re-evaluated per kind at most (the rest are asked for unprobed)
 MAX_VALUES = 8  # candidate values per fact at most
@@ -98,7 +99,9 @@ class Reach:
         # rule order -> its condition's three-valued reading (None: no condition), made
         # when first read (a needs_info case reads a few: the CLI's one case pays less)
         self._tri: dict[int, Tri | None] = {}
+        self._leaves: dict[int, LeafSpec] = {}  # every leaf of those, by its key in a memo
         self._steps: list[Step] | None = None
+        self._walks = WalkMemo(self._observe)  # could_matter's walks, by what they read
         self.readers: dict[str, list[int]] = {}  # name -> the rules (in self.reads) reading it
         for rule in ruleset.rules:
             in_condition = frozenset(names_in(rule.condition)) if rule.condition else frozenset()
@@ -136,9 +139,36 @@ class Reach:
         rule = self.reads[index][0]
         if rule.order not in self._tri:
             self._tri[rule.order] = (
-                None if rule.condition is None else compile_tri(rule.condition, self.functions)
+                None
+                if rule.condition is None
+                else compile_tri(rule.condition, self.functions, self._leaves)
             )
         return self._tri[rule.order]
+
+    def relevant(self, absent: list[str], values: Mapping[str, Any], ctx: EvalContext) -> list[str]:
+        """The facts of ``absent`` that :func:`could_matter`, in their order. A case that
+        observes what an earlier case with the same absent facts did gets that case's
+        answer without the walk (:mod:`cscore.rulebook.walkmemo`)."""
+        start = tuple(absent)
+        kept, found = self._walks.answer(start, values, ctx)
+        if kept:
+            return list(found)
+        known = Recording()
+        relevant = [name for name in absent if could_matter(self, name, values, ctx, known)]
+        self._walks.keep(start, known, tuple(relevant))
+        return relevant
+
+    def _observe(self, key: Hashable, values: Mapping[str, Any], ctx: EvalContext) -> Any:
+        """One observation of a walk again, from its key in the memo (see _junction)."""
+        if type(key) is tuple:  # (a leaf, the unknown names): does another name lack a value
+            leaf, unknown = key
+            names = self._leaves[leaf][0]
+            return any(lookup(values, name) is MISSING for name in names - unknown)
+        assert type(key) is int  # a leaf's key: its node's id
+        try:
+            return self._leaves[key][1](values, ctx)
+        except Exception:  # as the walk reads it: cannot be read now
+            return None
 
     @property
     def steps(self) -> list[Step]:
@@ -200,29 +230,36 @@ def reach_of(ruleset: CompiledRuleset, functions: Mapping[str, FunctionSpec]) ->
 
 # What a three-valued reading is given: the unknown names, the case's values, the
 # case's memo of conditions that read no unknown name, and the evaluation context.
-Known = dict[int, "bool | None"]
+Known = dict[Hashable, "bool | None"]
 Tri = Callable[[frozenset[str], Mapping[str, Any], Known, EvalContext], "bool | None"]
 # A rule as could_matter walks it: the keys it sets, its reading, what its values read,
 # whether it decides a reported field.
 Step = tuple[frozenset[str], "Tri | None", frozenset[str], bool]
 
 
-def compile_tri(node: Node, functions: Mapping[str, FunctionSpec]) -> Tri:
+def compile_tri(
+    node: Node, functions: Mapping[str, FunctionSpec], leaves: dict[int, LeafSpec] | None = None
+) -> Tri:
     """The condition read in three-valued logic, as closures built once per rule set:
     the reading returns True/False if the condition has that value whatever the
     unknown names are, None if it depends on them. ``known`` remembers, for one case,
     what the nodes that read no unknown name came to (their value does not depend on
     which fact is probed, and the same guards — the request type, the category — are
-    read for every fact asked about)."""
+    read for every fact asked about). ``leaves``: gets each leaf's spec by its key in
+    ``known``."""
+    if leaves is None:
+        leaves = {}
     if isinstance(node, BoolOp):
         # Short-circuit as the rules do: one false operand decides an `and`, one true
         # operand an `or`, whatever the others are (so the order they are read in does
         # not change the reading).
-        leaves = tuple(_leaf_spec(op, functions) for op in node.operands if _is_leaf(op))
-        parts = tuple(compile_tri(op, functions) for op in node.operands if not _is_leaf(op))
-        return _junction(node.op != "and", leaves, parts)
+        specs = tuple(_leaf_spec(op, functions, leaves) for op in node.operands if _is_leaf(op))
+        parts = tuple(
+            compile_tri(op, functions, leaves) for op in node.operands if not _is_leaf(op)
+        )
+        return _junction(node.op != "and", specs, parts)
     if isinstance(node, Unary) and node.op == "not":
-        inner = compile_tri(node.operand, functions)
+        inner = compile_tri(node.operand, functions, leaves)
 
         def negated(
             unknown: frozenset[str], values: Mapping[str, Any], known: Known, ctx: EvalContext
@@ -234,7 +271,7 @@ def compile_tri(node: Node, functions: Mapping[str, FunctionSpec]) -> Tri:
     if isinstance(node, Literal):
         constant = bool(node.value)
         return lambda unknown, values, known, ctx: constant
-    return _junction(False, (_leaf_spec(node, functions),), ())
+    return _junction(False, (_leaf_spec(node, functions, leaves),), ())
 
 
 # A leaf's reading, prepared once: the names it reads, its compiled predicate, its key
@@ -248,7 +285,9 @@ def _is_leaf(node: Node) -> bool:
     )
 
 
-def _leaf_spec(node: Node, functions: Mapping[str, FunctionSpec]) -> LeafSpec:
+def _leaf_spec(
+    node: Node, functions: Mapping[str, FunctionSpec], leaves: dict[int, LeafSpec]
+) -> LeafSpec:
     names = frozenset(names_in(node))
     holds = compile_predicate(node, functions)
     key = id(node)  # the rule set keeps its nodes alive
@@ -261,13 +300,16 @@ def _leaf_spec(node: Node, functions: Mapping[str, FunctionSpec]) -> LeafSpec:
         and not (isinstance(node.right, Literal) and node.right.value is None)
     )
     absent_means = isinstance(node, Compare) and node.op in ("!=", "not in")
-    return names, holds, key, sided, absent_means
+    spec = leaves[key] = (names, holds, key, sided, absent_means)
+    return spec
 
 
 def _junction(deciding: bool, leaves: tuple[LeafSpec, ...], parts: tuple[Tri, ...]) -> Tri:
     """An `or` (``deciding`` True) or `and` of leaves and other readings. The leaves are
     read in this loop, not through a closure each (the walk reads some twenty a case);
-    a lone leaf is an `and` of one."""
+    a lone leaf is an `and` of one. What it reads of the case goes through ``known``,
+    each observation once (cscore.rulebook.walkmemo replays them): a leaf's value under
+    its key, whether one of its other names lacks a value under (key, unknown)."""
     decided: bool | None = deciding  # what a deciding operand makes of the whole
 
     def either(
@@ -284,7 +326,15 @@ def _junction(deciding: bool, leaves: tuple[LeafSpec, ...], parts: tuple[Tri, ..
                     except Exception:  # cannot be read now: it may go either way
                         found = None
                     known[key] = found
-            elif sided and any(lookup(values, name) is MISSING for name in names - unknown):
+            elif sided:
+                lacking = known.get((key, unknown), _UNSEEN)
+                if lacking is _UNSEEN:
+                    lacking = known[(key, unknown)] = any(
+                        lookup(values, name) is MISSING for name in names - unknown
+                    )
+                if not lacking:
+                    open_ = True
+                    continue
                 found = absent_means
             else:
                 open_ = True
@@ -485,8 +535,7 @@ def ask_by_consequence(
     absent = candidates(reach, facts, host)
     if not absent:
         return None
-    known: Known = {}
-    relevant = [name for name in absent if could_matter(reach, name, values, ctx, known)]
+    relevant = reach.relevant(absent, values, ctx)
     if not relevant:
         return None  # most cases: nothing they lack could change the outcome
     interp = Interpreter(functions, ctx)
