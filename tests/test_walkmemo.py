@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from cscore.rulebook.walkmemo import Recording, WalkMemo
 
 
-def _observe(key: Hashable, values: dict[str, Any], ctx: Any) -> Any:
-    return values.get(key)
+def _observe(key: Hashable) -> Callable[[dict[str, Any], Any], Any]:
+    return lambda values, ctx: values.get(key)
 
 
 def _walk(values: dict[str, Any], known: Recording, walked: list[str]) -> str:

@@ -101,7 +101,7 @@ class Reach:
         self._tri: dict[int, Tri | None] = {}
         self._leaves: dict[int, LeafSpec] = {}  # every leaf of those, by its key in a memo
         self._steps: list[Step] | None = None
-        self._walks = WalkMemo(self._observe)  # could_matter's walks, by what they read
+        self._walks = WalkMemo(self._observer)  # could_matter's walks, by what they read
         self.readers: dict[str, list[int]] = {}  # name -> the rules (in self.reads) reading it
         for rule in ruleset.rules:
             in_condition = frozenset(names_in(rule.condition)) if rule.condition else frozenset()
@@ -158,17 +158,26 @@ class Reach:
         self._walks.keep(start, known, tuple(relevant))
         return relevant
 
-    def _observe(self, key: Hashable, values: Mapping[str, Any], ctx: EvalContext) -> Any:
-        """One observation of a walk again, from its key in the memo (see _junction)."""
+    def _observer(self, key: Hashable) -> Callable[[Mapping[str, Any], EvalContext], Any]:
+        """How the walk made the observation under ``key`` in its memo (see _junction)."""
         if type(key) is tuple:  # (a leaf, the unknown names): does another name lack a value
             leaf, unknown = key
-            names = self._leaves[leaf][0]
-            return any(lookup(values, name) is MISSING for name in names - unknown)
+            others = tuple(self._leaves[leaf][0] - unknown)
+
+            def lacking(values: Mapping[str, Any], ctx: EvalContext) -> bool:
+                return any(lookup(values, name) is MISSING for name in others)
+
+            return lacking
         assert type(key) is int  # a leaf's key: its node's id
-        try:
-            return self._leaves[key][1](values, ctx)
-        except Exception:  # as the walk reads it: cannot be read now
-            return None
+        holds = self._leaves[key][1]
+
+        def reading(values: Mapping[str, Any], ctx: EvalContext) -> bool | None:
+            try:
+                return holds(values, ctx)
+            except Exception:  # as the walk reads it: cannot be read now
+                return None
+
+        return reading
 
     @property
     def steps(self) -> list[Step]:
@@ -503,7 +512,12 @@ def candidates(
 ) -> list[str]:
     """Facts the conditions read that the host could send, did not, and whose absence
     means nothing by declaration."""
-    return [name for name in reach.askable(host) if lacks(facts, name)]
+    # (a plain name's test written out: this runs for every case of such an industry)
+    return [
+        name
+        for name in reach.askable(host)
+        if (facts.get(name) is None if "." not in name else lacks(facts, name))
+    ]
 
 
 def lacks(facts: Mapping[str, Any], name: str) -> bool:

@@ -24,7 +24,8 @@ from typing import Any
 # ones are walked and not kept.
 MAX_NODES = 20_000
 
-Observe = Callable[[Hashable, Any, Any], Any]  # (observation, values, context) -> outcome
+Observation = Callable[[Any, Any], Any]  # (values, context) -> what was observed
+Observer = Callable[[Hashable], Observation]  # a key in the walk's memo -> its observation
 
 _FRESH = object()  # a node whose observation is not known yet
 _END = object()  # a node that holds the answer
@@ -52,20 +53,26 @@ class Recording(dict[Hashable, Any]):
 
 
 class _Node:
-    __slots__ = ("answer", "key", "then")
+    __slots__ = ("answer", "key", "observe", "then")
 
     def __init__(self) -> None:
-        self.key: Any = _FRESH  # the observation made here, or _END
+        self.key: Any = _FRESH  # the memo key of the observation made here, or _END
+        self.observe: Observation = _unset
         self.then: dict[Any, _Node] = {}  # its outcome -> the next node
         self.answer: Any = None
 
 
-class WalkMemo:
-    """The answers of one walk, by the observations that led to them. ``observe``
-    makes one observation again, as the walk made it, from its key in the memo."""
+def _unset(values: Any, ctx: Any) -> Any:
+    raise AssertionError("a node without its observation was followed")
 
-    def __init__(self, observe: Observe, max_nodes: int = MAX_NODES) -> None:
-        self._observe = observe
+
+class WalkMemo:
+    """The answers of one walk, by the observations that led to them. ``observer``
+    gives, for the key of an observation in the walk's memo, a function that makes it
+    again as the walk made it (asked once per node of the tree)."""
+
+    def __init__(self, observer: Observer, max_nodes: int = MAX_NODES) -> None:
+        self._observer = observer
         self._roots: dict[Hashable, _Node] = {}
         self._nodes = 0
         self._max_nodes = max_nodes
@@ -74,12 +81,11 @@ class WalkMemo:
         """(True, the answer) if a walk from ``start`` that observed what this case
         does was kept; (False, None) otherwise."""
         node = self._roots.get(start)
-        observe = self._observe
         while node is not None:
-            key = node.key
-            if key is _END:
+            if node.key is _END:
                 return True, node.answer
-            node = node.then.get(outcome_of(observe(key, values, ctx)))
+            seen = node.observe(values, ctx)  # outcome_of, written out: a call less each
+            node = node.then.get(seen if seen is True or seen is False or seen is None else _OTHER)
         return False, None
 
     def keep(self, start: Hashable, recording: Recording, answer: Any) -> None:
@@ -92,6 +98,7 @@ class WalkMemo:
             self._nodes += 1
         for key, value in recording.log:
             if node.key is _FRESH:
+                node.observe = self._observer(key)
                 node.key = key
             elif node.key is _END or node.key != key:
                 return  # not the walk the tree holds (it was not deterministic): not kept
