@@ -37,3 +37,29 @@ def test_plain_facts_are_dicts_and_other_facts_pass_as_they_are():
     assert converted == [{"a": 1, "t": "L0.0"}, other]
     assert [type(fact) for fact in converted or []] == [dict, dict]
     assert plain_facts(None) is None and plain_facts([]) == []
+
+
+def test_a_flag_and_a_whole_number_never_share_a_piece():
+    """True == 1 in Python: each type keeps its own pieces, so neither is written as
+    the other, whichever came first."""
+    first = SharedFields({"n": 1, "f": True})
+    again = SharedFields({"n": True, "f": 1})
+    assert json.loads(LayerFact(first, "L0.0", None).json_with('"id":1')) == {
+        "n": 1,
+        "f": True,
+        "t": "L0.0",
+        "id": 1,
+    }
+    text = LayerFact(again, "L0.0", None).json_with('"id":2')
+    assert '"n":true' in text and '"f":1' in text
+
+
+def test_only_fields_the_engine_could_refuse_are_left_to_check():
+    """Texts, whole numbers and flags have nothing durable refuses; a float (NaN) or a
+    record (its fields) is checked once, when a layer is asserted."""
+    shared = SharedFields({"a": "x", "b": 2, "c": False, "d": 1.5, "e": {"f": 1}})
+    assert shared.take_unchecked() == {"d": 1.5, "e": {"f": 1}}
+    assert shared.take_unchecked() == {}
+    shared.set("g", True)
+    shared.set("h", float("nan"))
+    assert list(shared.take_unchecked()) == ["h"]

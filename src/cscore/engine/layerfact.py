@@ -56,33 +56,35 @@ def _encode_exact(value: Any) -> str:
 def _piece(name: str, value: Any) -> str:
     """``"name":value`` as JSON; the commonest values without the general encoder.
 
-    Short texts and whole numbers repeat from case to case (a request type, a
+    Short texts, whole numbers and flags repeat from case to case (a request type, a
     category, a province; a day number): their pieces are kept, up to a bound. Each
     type has its own table, so ``True`` never finds the piece of ``1``."""
     kind = type(value)
-    table = _TEXTS if kind is str else _WHOLES if kind is int else None
-    if table is not None and (kind is int or len(value) <= MAX_KEPT_TEXT_CHARS):
+    table = _TEXTS if kind is str else _WHOLES if kind is int else _FLAGS if kind is bool else None
+    if table is not None and (kind is not str or len(value) <= MAX_KEPT_TEXT_CHARS):
         key = (name, value)
         found = table.get(key)
         if found is None:
             if len(table) >= MAX_KEPT_PIECES:
                 table.clear()
-            text = encode_basestring(value) if kind is str else int.__repr__(value)
-            found = table[key] = _label(name) + text
+            found = table[key] = _label(name) + _text(value)
         return found
+    return _label(name) + _text(value)
+
+
+def _text(value: Any) -> str:
+    """A value's JSON (what json writes, without the general encoder where it can)."""
+    kind = type(value)
     if kind is str:
-        text = encode_basestring(value)
-    elif kind is bool:
-        text = "true" if value else "false"
-    elif kind is int:
-        text = int.__repr__(value)
-    elif kind is float:
+        return encode_basestring(value)
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float:
         text = float.__repr__(value)  # what json writes, unless it has an exponent
-        if "e" in text or "n" in text:  # 1e+16, inf, nan: see encode()
-            text = encode(value)
-    else:
-        text = encode(value)
-    return _label(name) + text
+        return encode(value) if "e" in text or "n" in text else text  # 1e+16, inf, nan
+    return encode(value)
 
 
 def _label(name: str) -> str:
@@ -97,6 +99,7 @@ MAX_KEPT_PIECES = 4096  # per table
 MAX_KEPT_TEXT_CHARS = 64
 _TEXTS: dict[tuple[str, str], str] = {}  # (field name, text) -> its piece
 _WHOLES: dict[tuple[str, int], str] = {}  # (field name, integer) -> its piece
+_FLAGS: dict[tuple[str, bool], str] = {}  # (field name, flag) -> its piece
 
 
 # Values the engine takes as they are (check_fact has nothing to refuse in them).
@@ -110,23 +113,27 @@ class SharedFields:
 
     def __init__(self, fields: dict[str, Any]) -> None:
         self.fields = fields
-        # _piece for each field, its commonest case (a text or whole number seen before)
-        # looked up here without the call: this runs for every field of every case.
+        # _piece for each field, its commonest case (a text, whole number or flag seen
+        # before) looked up here without the call: this runs for every field of every case.
         pieces: dict[str, str] = {}
-        texts, wholes = _TEXTS, _WHOLES
+        # Fields the engine has not yet checked (durable refuses NaN, None, …): a text, a
+        # whole number or a flag has nothing to refuse.
+        unchecked: dict[str, Any] = {}
+        texts, wholes, flags = _TEXTS, _WHOLES, _FLAGS
         for name, value in fields.items():
             kind = type(value)
-            found = (
-                texts.get((name, value))
-                if kind is str
-                else wholes.get((name, value))
-                if kind is int
-                else None
-            )
+            if kind is str:
+                found = texts.get((name, value))
+            elif kind is int:
+                found = wholes.get((name, value))
+            elif kind is bool:
+                found = flags.get((name, value))
+            else:
+                found = None
+                unchecked[name] = value
             pieces[name] = found if found is not None else _piece(name, value)
         self.pieces = pieces
-        # Fields the engine has not yet checked (durable refuses NaN, None, …).
-        self.unchecked: dict[str, Any] = dict(fields)
+        self.unchecked = unchecked
 
     def set(self, name: str, value: Any) -> None:
         self.fields[name] = value
