@@ -233,3 +233,26 @@ def test_calendar_beyond_the_statutory_range_says_mon_to_fri(run):
     result = run("calendar", "2100")
     assert result.exit_code == 0
     assert "working days are assumed Mon–Fri" in result.output
+
+
+def test_evaluating_without_a_log_does_not_load_sqlite_utils(tmp_path):
+    """The CLI's start is most of its cost: `evaluate --no-log` (and a kernel without a
+    log) leave the store's SQLite library unloaded (it is imported when a log opens)."""
+    import subprocess
+    import sys
+
+    case = tmp_path / "case.json"
+    case.write_text(json.dumps(return_case()), encoding="utf-8")
+    script = (
+        "import sys\n"
+        "from cscore.cli import cli\n"
+        "try:\n"
+        f"    cli(['evaluate', '--no-log', {str(case)!r}])\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code == 0, exc.code\n"
+        "print('sqlite_utils' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    assert done.stdout.strip().splitlines()[-1] == "False"

@@ -48,9 +48,7 @@ import time
 import weakref
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
-
-from sqlite_utils import Database, Migrations
+from typing import TYPE_CHECKING, Any
 
 from cscore.calendar import CHINA_TZ
 from cscore.errors import StoreError
@@ -63,8 +61,10 @@ from cscore.store.journal import Segment
 from cscore.store.loader import BOOT
 from cscore.store.logrow import journal_payload, log_columns
 from cscore.store.logtext import LogColumns, case_json, compact_json
-from cscore.store.migrations import core
 from cscore.store.writer import GroupCommit, Ticket
+
+if TYPE_CHECKING:
+    from sqlite_utils import Migrations
 
 # Until this many journaled decisions wait (or LOADER_AFTER seconds after the first),
 # the store starts no loader process: a one-shot run that logs a decision or two and
@@ -212,6 +212,12 @@ class DecisionStore:
         if read_only:
             self._open_read_only()
             return
+        # sqlite_utils (a fifth of the CLI's start) is imported when a log is opened, so
+        # `cscore evaluate --no-log` and a kernel without a log do not load it.
+        from sqlite_utils import Database
+
+        from cscore.store.migrations import core
+
         try:
             new = self.path != ":memory:" and _create_private(Path(self.path))
             connection = sqlite3.connect(self.path, check_same_thread=False, timeout=busy_timeout)
@@ -253,6 +259,8 @@ class DecisionStore:
             self._prune_quietly()
 
     def _open_read_only(self) -> None:
+        from sqlite_utils import Database  # (when a log is opened: see __init__)
+
         if self.path == ":memory:" or not Path(self.path).is_file():
             raise StoreError(f"no decision log at {self.path}")
         try:
