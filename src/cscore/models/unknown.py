@@ -25,10 +25,8 @@ LISTED_LIMIT = MAX_SUGGESTIONS
 
 def unknown_fact_warnings(model: type[BaseModel], facts: Mapping[str, Any]) -> list[str]:
     """One warning per unknown fact (path with dots, list items as ``items[0]``)."""
-    if facts.keys() <= model.model_fields.keys() and _nested_fields(model).keys().isdisjoint(
-        facts.keys()
-    ):
-        return []  # every key known and no nested record to look into: most cases
+    if _all_known(model, facts):
+        return []  # most cases: one quick pass, no paths built
     warnings: list[str] = []
     found = 0
     for path, name, known in _unknown(model, facts, ""):
@@ -39,6 +37,27 @@ def unknown_fact_warnings(model: type[BaseModel], facts: Mapping[str, Any]) -> l
     if found > LISTED_LIMIT:
         warnings.append(f"{found - LISTED_LIMIT} more unknown facts ignored")
     return warnings
+
+
+def _all_known(model: type[BaseModel], values: Mapping[str, Any]) -> bool:
+    """Whether every key is a field of the model, at every depth (what _unknown finds,
+    without a generator or a path per record: it runs for every case)."""
+    if not values.keys() <= model.model_fields.keys():
+        return False
+    nested = _nested_fields(model)
+    if not nested:
+        return True
+    for name in nested.keys() & values.keys():
+        item_model, is_list = nested[name]
+        value = values[name]
+        if not is_list:
+            if isinstance(value, Mapping) and not _all_known(item_model, value):
+                return False
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, Mapping) and not _all_known(item_model, item):
+                    return False
+    return True
 
 
 def _unknown(
