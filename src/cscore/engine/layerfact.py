@@ -102,10 +102,6 @@ _WHOLES: dict[tuple[str, int], str] = {}  # (field name, integer) -> its piece
 _FLAGS: dict[tuple[str, bool], str] = {}  # (field name, flag) -> its piece
 
 
-# Values the engine takes as they are (check_fact has nothing to refuse in them).
-_ALWAYS_FINE = frozenset({str, int, bool})
-
-
 class SharedFields:
     """The engine fields of one evaluation and the JSON text of each."""
 
@@ -137,9 +133,17 @@ class SharedFields:
 
     def set(self, name: str, value: Any) -> None:
         self.fields[name] = value
-        self.pieces[name] = _piece(name, value)
-        if type(value) not in _ALWAYS_FINE:
+        kind = type(value)  # as in __init__: a piece seen before without the call
+        if kind is str:
+            found = _TEXTS.get((name, value))
+        elif kind is int:
+            found = _WHOLES.get((name, value))
+        elif kind is bool:
+            found = _FLAGS.get((name, value))
+        else:
+            found = None
             self.unchecked[name] = value
+        self.pieces[name] = found if found is not None else _piece(name, value)
 
     def body(self, names: tuple[str, ...] | None) -> str:
         """The JSON of these fields (those that have a value), without braces; every
