@@ -171,3 +171,43 @@ def test_the_trace_names_who_won_and_who_was_overridden(tmp_path):
     assert "winner" in by_rule["PACK-EQUAL"].overridden
     assert "winner" not in by_rule["P-HIGH"].overridden
     assert {"row_key", "row_extra"} <= set(by_rule["ROW-LOSER"].overridden)
+
+
+SOLE = """\
+outputs:
+  tier: priority
+  label: priority
+values:
+  level: {hit: priority, default: low}
+rules:
+  - id: SOLE-SET
+    when: goods_amount_paid > 100
+    set: {level: high}
+  - id: SOLE-READ
+    when: level == high
+    set: {tier: gold}
+  - id: SOLE-OTHER
+    when: level == low
+    set: {tier: plain}
+  - id: SOLE-LABEL
+    set: {label: level}
+"""
+
+
+@pytest.mark.parametrize(
+    ("paid", "level", "tier"), [(259.0, "high", "gold"), (59.0, "low", "plain")]
+)
+def test_a_key_one_rule_alone_sets_is_its_value_or_else_its_default(tmp_path, paid, level, tier):
+    """`level` has one setter, so it is settled as SOLE-SET fires (run.fire,
+    CompiledRuleset.settled_on_firing): a later layer's condition reads it, its
+    default does not overwrite it, and it takes the default when the rule stays
+    silent. Mutations: the default applied to a key settled on firing; the value not
+    passed to the engine; a key of two setters settled on firing."""
+    with Kernel(rules_dir=write(tmp_path, SOLE)) as kernel:
+        ruleset = kernel.library.get("ecommerce", "return").compiled
+        assert "level" in ruleset.settled_on_firing
+        assert "tier" not in ruleset.settled_on_firing  # two rules set it
+        decision = kernel.evaluate(return_case(goods_amount_paid=paid))
+    assert decision.outcomes["return"] == {"tier": tier, "label": level}
+    winners = {entry.rule for entry in decision.trace if entry.key.startswith("SOLE-")}
+    assert ("SOLE-SET" in winners) is (paid > 100)

@@ -116,6 +116,21 @@ class CompiledRuleset:
             for layer, keys in self.settle.items()
             for key in keys
         }
+        # Keys one rule alone sets (in its own layer), in no row group and not collected:
+        # nothing competes with that rule's value, so it is settled as the rule fires
+        # (no candidate to weigh at the layer's end) -> the key's engine name, or None.
+        setters: dict[str, list[CompiledRule]] = {}
+        for rule in self.rules:
+            for item in rule.sets:
+                setters.setdefault(item.key, []).append(rule)
+        self.settled_on_firing = {
+            key: self.engine_names.get(key)
+            for key, rules in setters.items()
+            if len(rules) == 1
+            and self.settles_in.get(key) == rules[0].layer
+            and key not in self.groups
+            and self.keys[key].hit != "collect"
+        }
         # Per layer, its keys with a default (taken when no rule of the case set them).
         self.defaults_at = {
             layer: tuple(key for key in keys if self.keys[key].default is not NO_DEFAULT)

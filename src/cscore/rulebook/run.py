@@ -164,7 +164,8 @@ class Evaluation:
     def fire(self, rule: CompiledRule) -> None:
         computed: dict[str, Any] = {}
         candidates, values, ctx = self.candidates, self.values, self.ctx
-        settles_in, due = self.ruleset.settles_in, self.due
+        ruleset = self.ruleset
+        settles_in, due, on_firing = ruleset.settles_in, self.due, ruleset.settled_on_firing
         for item in rule.sets:
             try:
                 value = item.evaluate(values, ctx)
@@ -187,6 +188,15 @@ class Evaluation:
             except (ArithmeticError, ValueError, TypeError, OverflowError) as exc:
                 raise RuleEvaluationError(f"{item.key}: {exc}", rule.id, str(item.where)) from exc
             computed[item.key] = value
+            if item.key in on_firing:  # this rule's value is the key's: settled now
+                engine_name = on_firing[item.key]
+                values[item.key] = value
+                self.winners[item.key] = ruleset.sole_winner[rule.order]
+                if engine_name is not None and value is not None:
+                    self.shared.set(
+                        engine_name, value if type(value) in SAME_IN_ENGINE else to_engine(value)
+                    )
+                continue
             found = candidates.get(item.key)
             if found is None:
                 candidates[item.key] = [_NEW_TUPLE(Candidate, (rule, value))]
@@ -226,7 +236,7 @@ class Evaluation:
         shared, plan, sole = self.shared, ruleset.settle_plan, ruleset.sole_winner
         due = self.due.pop(layer, [])
         for key in ruleset.defaults_at.get(layer, ()):
-            if key not in all_candidates:
+            if key not in all_candidates and key not in winners:  # (winners: set on firing)
                 due.append(key)
         for key in due:
             hit, default, engine_name, group = plan[key]
