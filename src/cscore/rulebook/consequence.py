@@ -16,7 +16,10 @@ After a kind has been evaluated (and decided: not already needs_info/invalid_inp
    it; a rule that may act differently makes the values it sets unknown too, and so on.
    If no rule deciding a reported field (or asking, or refusing) may act differently,
    no value of the fact changes anything: it is not asked. Most cases stop here, so a
-   case that misses nothing relevant costs no re-evaluation.
+   case that misses nothing relevant costs no re-evaluation. The walk reads the case
+   only through its memo of observations, so it is kept by what it observed
+   (:mod:`cscore.rulebook.walkmemo`): a case that observes what an earlier one with the
+   same absent facts did gets that answer without the walk.
 3. *Does it matter?* — for the rest, the case is evaluated
    again with each candidate value (booleans, enumeration values, the boundary values
    the conditions compare the fact with: ``c - step``, ``c``, ``c + step``; at most
@@ -165,7 +168,10 @@ class Reach:
             others = tuple(self._leaves[leaf][0] - unknown)
 
             def lacking(values: Mapping[str, Any], ctx: EvalContext) -> bool:
-                return any(lookup(values, name) is MISSING for name in others)
+                for name in others:  # (a loop: any() over a generator costs a frame more)
+                    if lookup(values, name) is MISSING:
+                        return True
+                return False
 
             return lacking
         assert type(key) is int  # a leaf's key: its node's id

@@ -141,8 +141,10 @@ class Evaluation:
         return self.layer_facts(0)
 
     def layer_facts(self, layer: int) -> list[Fact]:
-        shared = self.shared
-        return [LayerFact(shared, tag, names) for tag, names in self.ruleset.layer_tags[layer]]
+        facts: list[Fact] = []
+        for tag, names in self.ruleset.layer_tags[layer]:  # (one, unless a layer is split)
+            facts.append(LayerFact(self.shared, tag, names))
+        return facts
 
     def on_action(self, name: str) -> list[Fact] | None:
         rule = self.ruleset.by_engine_name.get(name)
