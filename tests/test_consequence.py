@@ -3,7 +3,6 @@ a missing fact is asked for exactly when one of its values would decide otherwis
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -424,7 +423,6 @@ def test_no_missing_fact_default_can_change_an_outcome(kernel):
     needs_info naming the fact — unless the facts model declares what absence means:
     then, where it names the value absence stands for, absent and that value decide
     alike. So every default is either harmless, declared and checked, or asked for."""
-    started = time.perf_counter()
     host = host_facts(kernel.industries["ecommerce"].facts_model)
     checked = 0
     for case in _cases():
@@ -460,7 +458,6 @@ def test_no_missing_fact_default_can_change_an_outcome(kernel):
                         # asked for: by consequence, or by an explicit `requires` first
                         assert absent.get("decision") == "needs_info", (case.where, name, value)
     assert checked > 1000
-    assert time.perf_counter() - started < 120  # bounded: a few thousand evaluations
 
 
 def _settled(kernel: Kernel, kind: str, facts: dict[str, Any]) -> dict[str, Any]:
