@@ -39,14 +39,17 @@ def test_a_second_kernel_compiles_nothing_and_decides_alike(rules_copy: Path, ca
     assert (first.library.compiled_cache.hits, first.library.compiled_cache.misses) == (0, count)
     second = Kernel(rules_dir=rules_copy, clock=_clock)
     try:
-        assert (second.library.compiled_cache.hits, second.library.compiled_cache.misses) == (
-            count,
-            0,
-        )
+        found = second.library.compiled_cache
+        # every entry found, none read yet: each is read when a case first needs it
+        assert (found.found, found.hits, found.misses) == (count, 0, 0)
         entries = list((cache / "compiled").iterdir())
         assert len(entries) == count and (cache / "compiled").stat().st_mode & 0o077 == 0
+        second.evaluate(return_case())
+        assert (found.hits, found.misses) == (1, 0)  # ecommerce.return alone
         for case in _every_case():
             assert _decide(second, case) == _decide(first, case), case.get("id")
+        assert len(second.library.compiled()) == count
+        assert (found.hits, found.misses) == (count, 0)
     finally:
         first.close()
         second.close()
@@ -57,7 +60,7 @@ def test_a_new_process_finds_the_entries(rules_copy: Path, cache: Path) -> None:
     script = (
         "from cscore.kernel import Kernel; import sys; "
         "k = Kernel(rules_dir=sys.argv[1]); c = k.library.compiled_cache; "
-        "print(c.hits, c.misses, len(k.library.compiled()))"
+        "n = len(k.library.compiled()); print(c.hits, c.misses, n)"
     )
     seen = []
     for seed in ("1", "2"):
@@ -137,7 +140,8 @@ def test_another_cscore_version_is_another_entry(
     Kernel(rules_dir=rules_copy).close()
     monkeypatch.setattr(cscore, "__version__", cscore.__version__ + ".post1")
     with Kernel(rules_dir=rules_copy) as kernel:
-        assert kernel.library.compiled_cache.hits == 0
+        found = kernel.library.compiled_cache
+        assert (found.found, found.hits) == (0, 0) and found.misses > 0
 
 
 @pytest.mark.parametrize(
@@ -154,9 +158,13 @@ def test_a_corrupt_entry_is_compiled_again(
         data = entry.read_bytes()
         entry.write_bytes(data[: len(data) // 2] if content is None else content)
     with Kernel(rules_dir=rules_copy) as kernel:
-        assert kernel.library.compiled_cache.misses == len(entries)
+        # found at start-up, and compiled anew when read (a case needs it, or compiled())
         assert kernel.evaluate(return_case()).outcomes["return"]["decision"] == "return"
+        assert kernel.library.compiled_cache.misses == 1
+        kernel.library.compiled()
+        assert kernel.library.compiled_cache.misses == len(entries)
     with Kernel(rules_dir=rules_copy) as kernel:  # and written anew
+        kernel.library.compiled()
         assert kernel.library.compiled_cache.hits == len(entries)
 
 
@@ -199,3 +207,22 @@ def test_only_plain_slots_dataclasses_are_rebuilt_by_their_constructor() -> None
     buffer = io.BytesIO()
     QuickPickler(buffer).dump(values)
     assert pickle.loads(buffer.getvalue()) == values
+
+
+def test_a_kernel_reads_only_the_rule_sets_its_cases_need(rules_copy: Path, cache: Path) -> None:
+    """With the cache warm, a kernel reads a rule set when a case first needs it (the
+    CLI's one case reads one); what it logs of the rules in use (the snapshot) is the
+    same before and after the others are read."""
+    from cscore.rulebook.snapshot import take_snapshot
+
+    Kernel(rules_dir=rules_copy).close()
+    with Kernel(rules_dir=rules_copy) as kernel:
+        library = kernel.library
+        unread = sorted(f.path for f in library.files_in_use())
+        assert kernel.evaluate(return_case()).outcomes["return"]["decision"] == "return"
+        assert library.compiled_cache.hits == 1
+        before = take_snapshot(library, [])
+        assert library.compiled_cache.hits == 1  # the snapshot read no rule set
+        every = library.compiled()
+        assert unread == sorted(f.path for ruleset in every.values() for f in ruleset.files)
+        assert take_snapshot(library, []) == before

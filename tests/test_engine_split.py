@@ -212,7 +212,8 @@ def test_every_rule_and_public_case_decides_the_same_split(
     monkeypatch.setattr(durable, "MAX_RULES", 12)
     split_kernel = Kernel(clock=_clock)
     try:
-        engines = [live.engine for live in split_kernel.library._live.values()]
+        library = split_kernel.library
+        engines = [library.get(*key).engine for key in library.compiled()]
         assert sum(isinstance(engine, SplitRuleset) for engine in engines) >= 10
         cases = _every_case()
         assert len(cases) > 200

@@ -167,6 +167,17 @@ class _Unpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
+@dataclasses.dataclass(frozen=True)
+class CachedRuleset:
+    """A rule set an earlier kernel assembled from the same sources, found in the cache
+    and not read yet: :meth:`read` gives it (assembled again should the entry turn out
+    unreadable). ``files`` and ``version`` are those of the rule set it holds."""
+
+    read: Callable[[], CompiledRuleset]
+    files: tuple[RuleFile, ...]
+    version: str
+
+
 class CompiledCache:
     """Assemble rule sets, or read them as assembled by an earlier kernel."""
 
@@ -174,8 +185,9 @@ class CompiledCache:
         self.folder = folder  # checked as the rule cache's (rulebook.cache.usable), or None: off
         self.formats = list(formats)
         self.modules = tuple(getattr(f.read, "__module__", "") for f in self.formats)
-        self.hits = 0
-        self.misses = 0
+        self.hits = 0  # entries read
+        self.misses = 0  # rule sets assembled (and written)
+        self.found = 0  # entries found and left to read when asked (find)
         # Descriptions computed once per object (a kernel passes the same function table
         # for every rule set, and the same fact types for each kind of an industry); the
         # object is held, so its identity cannot be reused meanwhile.
@@ -205,6 +217,33 @@ class CompiledCache:
         compiled = assemble(sources, fact_types, functions)  # errors are raised, not kept
         self._write(entry, compiled, files)
         return compiled
+
+    def find(
+        self,
+        sources: RulesetSources,
+        fact_types: Mapping[str, Type],
+        functions: Mapping[str, FunctionSpec],
+    ) -> CachedRuleset | None:
+        """The rule set's entry, if the cache holds one, without reading it (a kernel
+        reads at start-up only what a case asks for: the CLI's one case needs one of an
+        installation's rule sets); None: it has to be assembled."""
+        if self.folder is None:
+            return None
+        files = sorted([*sources.shared, *sources.own], key=lambda f: f.path)
+        if not all(self._by_content(f) for f in files):
+            return None
+        try:
+            name = self._name(sources, fact_types, functions)
+        except _Opaque:
+            return None
+        if not (self.folder / f"{name}.compiled").is_file():
+            return None
+        self.found += 1
+        return CachedRuleset(
+            lambda: self.assemble(sources, fact_types, functions),
+            tuple(files),
+            rules_version(files),
+        )
 
     def _name(
         self,

@@ -22,7 +22,7 @@ from cscore.language.functions import FunctionSpec
 from cscore.rulebook.assemble import RulesetSources
 from cscore.rulebook.cache import RuleCache, usable
 from cscore.rulebook.compiled import CompiledRuleset
-from cscore.rulebook.compiled_cache import CompiledCache
+from cscore.rulebook.compiled_cache import CachedRuleset, CompiledCache
 from cscore.rulebook.formats import CASES_SUFFIX, RuleFormat
 from cscore.rulebook.model import RuleFile
 
@@ -89,7 +89,9 @@ class RuleLibrary:
         self.functions = functions
         self.engine = engine
         self._files: dict[Path, tuple[_Stamp, RuleFile]] = {}
-        self._live: dict[tuple[str, str], LiveRuleset] = {}
+        # Each rule set served, or found in the compiled cache at start-up and read (and
+        # loaded into the engine) when a case first asks for it.
+        self._live: dict[tuple[str, str], LiveRuleset | CachedRuleset] = {}
         self._versions: dict[tuple[str, str], str] = {}
         self._reload_lock = threading.Lock()
         # The text of every file version read, by its sha256: the decision log keeps the
@@ -179,11 +181,15 @@ class RuleLibrary:
         compiled = self._compile(errors)
         if errors:
             raise RuleLoadError(errors)
-        return compiled
+        return {key: _assembled(ruleset) for key, ruleset in compiled.items()}
 
-    def _compile(self, errors: list[RuleFileError]) -> dict[tuple[str, str], CompiledRuleset]:
+    def _compile(
+        self, errors: list[RuleFileError], *, found: bool = False
+    ) -> dict[tuple[str, str], CompiledRuleset | CachedRuleset]:
         """Compile what can be compiled. A rule set whose files could not all be read is
-        left out: compiled without one of its files it would silently lose rules."""
+        left out: compiled without one of its files it would silently lose rules.
+        ``found``: a rule set the compiled cache holds is left unread (a CachedRuleset;
+        its files were read and checked all the same)."""
         before = len(errors)
         common_files = [f for pack in self.packs for f in self.read_root(pack, errors)]
         common_broken = len(errors) > before
@@ -191,7 +197,7 @@ class RuleLibrary:
         common_kinds = {
             f.path: self.kinds_of(f, every_kind, errors, common=True) for f in common_files
         }
-        compiled: dict[tuple[str, str], CompiledRuleset] = {}
+        compiled: dict[tuple[str, str], CompiledRuleset | CachedRuleset] = {}
         for key, industry in self.industries.items():
             before = len(errors)
             own_files = self.read_root(self.industry_roots.get(key), errors)
@@ -215,6 +221,12 @@ class RuleLibrary:
                         if kind in common_kinds[f.path] or ALL_KINDS in common_kinds[f.path]
                     ],
                 )
+                cached = (
+                    self.compiled_cache.find(sources, fact_types, self.functions) if found else None
+                )
+                if cached is not None:
+                    compiled[(key, kind)] = cached
+                    continue
                 try:
                     compiled[(key, kind)] = self.compiled_cache.assemble(
                         sources, fact_types, self.functions
@@ -269,16 +281,46 @@ class RuleLibrary:
     # serving --------------------------------------------------------------------
 
     def load(self) -> None:
-        """Compile and load every rule set (at start-up): any error is raised."""
-        compiled = self.compile_all()
+        """Compile and load every rule set (at start-up): any error is raised. One the
+        compiled cache holds (assembled from the same files by an earlier kernel: no
+        error to find) is read when a case first needs it."""
+        errors: list[RuleFileError] = []
+        compiled = self._compile(errors, found=True)
+        if errors:
+            raise RuleLoadError(errors)
         for ruleset_key, ruleset in compiled.items():
-            self._swap(ruleset_key, ruleset)
+            if isinstance(ruleset, CachedRuleset):
+                self._live[ruleset_key] = ruleset
+                self._versions[ruleset_key] = ruleset.version
+            else:
+                self._swap(ruleset_key, ruleset)
 
     def get(self, industry: str, kind: str) -> LiveRuleset:
-        return self._live[(industry, kind)]
+        live = self._live[(industry, kind)]
+        if type(live) is LiveRuleset:
+            return live
+        return self._read_cached((industry, kind))
+
+    def _read_cached(self, ruleset_key: tuple[str, str]) -> LiveRuleset:
+        with self._reload_lock:  # read once, whichever thread asks first
+            live = self._live[ruleset_key]
+            if isinstance(live, CachedRuleset):
+                self._swap(ruleset_key, live.read())
+                live = self._live[ruleset_key]
+            assert isinstance(live, LiveRuleset)
+            return live
 
     def compiled(self) -> dict[tuple[str, str], CompiledRuleset]:
-        return {key: live.compiled for key, live in self._live.items()}
+        """Every rule set served (those not read yet are read now)."""
+        return {key: self.get(*key).compiled for key in list(self._live)}
+
+    def files_in_use(self) -> list[RuleFile]:
+        """The files of every rule set served, without reading those not read yet."""
+        return [
+            rule_file
+            for live in list(self._live.values())
+            for rule_file in (live.compiled.files if isinstance(live, LiveRuleset) else live.files)
+        ]
 
     def _swap(self, ruleset_key: tuple[str, str], ruleset: CompiledRuleset) -> None:
         assert self.engine is not None
@@ -291,7 +333,7 @@ class RuleLibrary:
         previous = self._live.get(ruleset_key)
         self._live[ruleset_key] = LiveRuleset(ruleset, loaded, idle)
         self._versions[ruleset_key] = ruleset.version
-        if previous is not None:
+        if isinstance(previous, LiveRuleset):
             previous.engine.close()  # waits for evaluations in flight on it
 
     def reload(self) -> ReloadReport:
@@ -299,16 +341,26 @@ class RuleLibrary:
         with self._reload_lock:
             report = ReloadReport()
             errors: list[RuleFileError] = []
-            compiled = self._compile(errors)
+            # (a rule set the cache holds is read only if it changed: most did not)
+            compiled = self._compile(errors, found=True)
             report.errors = errors
             for ruleset_key, ruleset in compiled.items():
                 if self._versions.get(ruleset_key) == ruleset.version:
                     continue
+                if isinstance(ruleset, CachedRuleset):
+                    ruleset = ruleset.read()
                 self._swap(ruleset_key, ruleset)
                 report.reloaded.append(ruleset.key)
             return report
 
     def close(self) -> None:
         for live in self._live.values():
-            live.engine.close()
+            if isinstance(live, LiveRuleset):
+                live.engine.close()
         self._live.clear()
+
+
+def _assembled(ruleset: CompiledRuleset | CachedRuleset) -> CompiledRuleset:
+    """A rule set _compile assembled (it finds none in the cache unless asked to)."""
+    assert isinstance(ruleset, CompiledRuleset)
+    return ruleset

@@ -37,9 +37,8 @@ def take_snapshot(library: RuleLibrary, used: Iterable[RuleFile]) -> RuleSnapsho
     chosen: dict[tuple[str, str], tuple[RuleFile, str | None]] = {}
     for rule_file in used:
         _add(chosen, library, rule_file, replace=True)
-    for compiled in library.compiled().values():
-        for rule_file in compiled.files:
-            _add(chosen, library, rule_file, replace=False)
+    for rule_file in library.files_in_use():
+        _add(chosen, library, rule_file, replace=False)
     files = tuple(
         FileRef(root, name, rule_file.path, rule_file.sha256)
         for (root, name), (rule_file, _text) in sorted(chosen.items())
