@@ -298,6 +298,9 @@ def _growth_cscore(rules: Path, cache: Path, row: dict[str, Any]) -> tuple[Any, 
         for _ in range(3):
             started = time.perf_counter()
             kernel = Kernel(rules_dir=rules)
+            # every rule set read and loaded: a kernel reads one when a case first
+            # needs it, which would leave the reading out of the figure
+            kernel.library.compiled()
             warm_ms.append((time.perf_counter() - started) * 1000)
             kernel.close()
         row["cscore_cached_load_ms"] = statistics.median(warm_ms)
@@ -658,7 +661,7 @@ def render(results: dict[str, Any]) -> str:
     lines += [
         "",
         "Growth (a generated rule set of K category windows; load = parse + check + compile + "
-        "engine load; cached: a new kernel finding the rule cache; rates interleaved):",
+        "engine load; cached: a new kernel reading every rule set from the rule cache; rates interleaved):",
         "",
         "| rules | cscore cases/s | cscore load ms | cached load ms | zen cases/s | zen load ms | zen ÷ cscore | plain Python cases/s |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|",
