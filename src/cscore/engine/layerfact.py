@@ -109,31 +109,19 @@ class SharedFields:
 
     def __init__(self, fields: dict[str, Any]) -> None:
         self.fields = fields
-        # _piece for each field, its commonest case (a text, whole number or flag seen
-        # before) looked up here without the call: this runs for every field of every case.
-        pieces: dict[str, str] = {}
+        self.pieces: dict[str, str] = {}
         # Fields the engine has not yet checked (durable refuses NaN, None, …): a text, a
         # whole number or a flag has nothing to refuse.
-        unchecked: dict[str, Any] = {}
-        texts, wholes, flags = _TEXTS, _WHOLES, _FLAGS
+        self.unchecked: dict[str, Any] = {}
+        take = self.set
         for name, value in fields.items():
-            kind = type(value)
-            if kind is str:
-                found = texts.get((name, value))
-            elif kind is int:
-                found = wholes.get((name, value))
-            elif kind is bool:
-                found = flags.get((name, value))
-            else:
-                found = None
-                unchecked[name] = value
-            pieces[name] = found if found is not None else _piece(name, value)
-        self.pieces = pieces
-        self.unchecked = unchecked
+            take(name, value)
 
     def set(self, name: str, value: Any) -> None:
         self.fields[name] = value
-        kind = type(value)  # as in __init__: a piece seen before without the call
+        # _piece's commonest case (a text, whole number or flag seen before) looked up
+        # here without the call: this runs for every field of every case.
+        kind = type(value)
         if kind is str:
             found = _TEXTS.get((name, value))
         elif kind is int:
