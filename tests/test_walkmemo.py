@@ -97,3 +97,21 @@ def test_a_walk_that_observes_otherwise_than_the_tree_says_is_not_kept():
     assert memo.answer("start", {"a": True, "b": True, "c": True}, None) == (True, "kept")
     assert memo.answer("start", {"a": True, "b": False}, None) == (False, None)
     assert memo.answer("elsewhere", {"a": True, "b": True}, None) == (False, None)
+
+
+def test_an_observation_made_on_several_branches_is_prepared_once():
+    asked: list[Hashable] = []
+
+    def observer(key: Hashable) -> Callable[[dict[str, Any], Any], Any]:
+        asked.append(key)
+        return _observe(key)
+
+    memo = WalkMemo(observer)
+    for first in (True, False):  # b is read after either value of a: two nodes
+        walk = Recording()
+        walk["a"] = first
+        walk["b"] = True
+        memo.keep("start", walk, first)
+    assert asked == ["a", "b"]
+    assert memo.answer("start", {"a": False, "b": True}, None) == (True, False)
+    assert memo.answer("start", {"a": True, "b": True}, None) == (True, True)
