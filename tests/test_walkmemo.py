@@ -115,3 +115,13 @@ def test_an_observation_made_on_several_branches_is_prepared_once():
     assert asked == ["a", "b"]
     assert memo.answer("start", {"a": False, "b": True}, None) == (True, False)
     assert memo.answer("start", {"a": True, "b": True}, None) == (True, True)
+
+
+def test_a_node_another_thread_is_still_keeping_is_a_miss():
+    """keep() links a new node before it knows the node's observation: a thread that
+    follows the tree meanwhile gets a miss (and walks), not an error."""
+    from cscore.rulebook import walkmemo
+
+    memo = WalkMemo(_observe)
+    memo._roots["start"] = walkmemo._Node()
+    assert memo.answer("start", {"a": True}, None) == (False, None)

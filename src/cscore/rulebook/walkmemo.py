@@ -84,14 +84,19 @@ class WalkMemo:
         does was kept; (False, None) otherwise."""
         node = self._roots.get(start)
         while node is not None:
-            if node.key is _END:
+            key = node.key
+            if key is _END:
                 return True, node.answer
+            if key is _FRESH:  # another thread is keeping a walk through here
+                break
             seen = node.observe(values, ctx)  # outcome_of, written out: a call less each
             node = node.then.get(seen if seen is True or seen is False or seen is None else _OTHER)
         return False, None
 
     def keep(self, start: Hashable, recording: Recording, answer: Any) -> None:
-        """Keep a walk from ``start``: what it observed, in order, and its answer."""
+        """Keep a walk from ``start``: what it observed, in order, and its answer. A
+        node gets its observation before its key, and its answer before it is marked
+        the end: a thread following the tree meanwhile finds it whole, or fresh (a miss)."""
         if self._nodes + len(recording.log) + 1 > self._max_nodes:
             return
         node = self._roots.get(start)
