@@ -70,33 +70,34 @@ class TinyFacts(FactsModel):
     colour: Literal["red", "blue"] | None = None
 
 
-class Tiny:
-    def __init__(self, rules_dir: Path) -> None:
-        self.rules_dir = rules_dir
+def _tiny(rules_dir: Path) -> IndustrySpec:
+    outcomes = {"fee": {"decision": enum(["accept", "express"]), "fee": MONEY}}
+    return IndustrySpec(
+        "tiny", "小", TinyFacts, ("fee",), rules_dir, outcomes=outcomes, ask_by_consequence=True
+    )
+
+
+class _OneIndustry:
+    """A plugin registering one test industry."""
+
+    def __init__(self, spec: IndustrySpec) -> None:
+        self.spec = spec
 
     @hookimpl
     def register_industries(self, register: Any) -> None:
-        outcomes = {"fee": {"decision": enum(["accept", "express"]), "fee": MONEY}}
-        register(
-            IndustrySpec(
-                "tiny",
-                "小",
-                TinyFacts,
-                ("fee",),
-                self.rules_dir,
-                outcomes=outcomes,
-                ask_by_consequence=True,
-            )
-        )
+        register(self.spec)
 
 
 def _kernel_with(
-    factory: pytest.TempPathFactory, file_name: str, rules: str, plugin: Callable[[Path], Any]
+    factory: pytest.TempPathFactory,
+    file_name: str,
+    rules: str,
+    industry: Callable[[Path], IndustrySpec],
 ) -> Kernel:
     """A kernel with one test industry, its one rule file written to a fresh folder."""
     folder = factory.mktemp(file_name.removesuffix(".yaml"))
     (folder / file_name).write_text(rules, encoding="utf-8")
-    return Kernel(plugins=[plugin(folder)], load_entrypoints=False)
+    return Kernel(plugins=[_OneIndustry(industry(folder))], load_entrypoints=False)
 
 
 def _outcome_of(kernel: Kernel, industry: str, kind: str, facts: dict[str, Any]) -> dict[str, Any]:
@@ -105,7 +106,7 @@ def _outcome_of(kernel: Kernel, industry: str, kind: str, facts: dict[str, Any])
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    with _kernel_with(tmp_path_factory, "fee.yaml", TINY_RULES, Tiny) as kernel:
+    with _kernel_with(tmp_path_factory, "fee.yaml", TINY_RULES, _tiny) as kernel:
         yield kernel
 
 
@@ -266,26 +267,16 @@ class StagedFacts(FactsModel):
     bonus: Money | None = None
 
 
-class Staged:
+def _staged(rules_dir: Path) -> IndustrySpec:
     """An industry without needs_info by consequence: every industry lists every
     missing fact (§12.1)."""
-
-    def __init__(self, rules_dir: Path) -> None:
-        self.rules_dir = rules_dir
-
-    @hookimpl
-    def register_industries(self, register: Any) -> None:
-        outcomes = {"refund": {"decision": enum(["refund", "swap"]), "amount": MONEY}}
-        register(
-            IndustrySpec(
-                "staged", "两层", StagedFacts, ("refund",), self.rules_dir, outcomes=outcomes
-            )
-        )
+    outcomes = {"refund": {"decision": enum(["refund", "swap"]), "amount": MONEY}}
+    return IndustrySpec("staged", "两层", StagedFacts, ("refund",), rules_dir, outcomes=outcomes)
 
 
 @pytest.fixture(scope="module")
 def staged(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    with _kernel_with(tmp_path_factory, "refund.yaml", STAGED_RULES, Staged) as kernel:
+    with _kernel_with(tmp_path_factory, "refund.yaml", STAGED_RULES, _staged) as kernel:
         yield kernel
 
 
