@@ -38,7 +38,8 @@ probe (they derive from lists, which are never probed).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Hashable, Mapping
+import functools
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -167,23 +168,9 @@ class Reach:
             leaf, unknown = key
             others = tuple(self._leaves[leaf][0] - unknown)
 
-            def lacking(values: Mapping[str, Any], ctx: EvalContext) -> bool:
-                for name in others:  # (a loop: any() over a generator costs a frame more)
-                    if lookup(values, name) is MISSING:
-                        return True
-                return False
-
-            return lacking
+            return functools.partial(_lacks_any, others)  # (no Python frame of its own)
         assert type(key) is int  # a leaf's key: its node's id
-        holds = self._leaves[key][1]
-
-        def reading(values: Mapping[str, Any], ctx: EvalContext) -> bool | None:
-            try:
-                return holds(values, ctx)
-            except Exception:  # as the walk reads it: cannot be read now
-                return None
-
-        return reading
+        return functools.partial(_read_leaf, self._leaves[key][1])
 
     @property
     def steps(self) -> list[Step]:
@@ -336,17 +323,11 @@ def _junction(deciding: bool, leaves: tuple[LeafSpec, ...], parts: tuple[Tri, ..
             if names.isdisjoint(unknown):
                 found = known.get(key, _UNSEEN)
                 if found is _UNSEEN:
-                    try:
-                        found = holds(values, ctx)
-                    except Exception:  # cannot be read now: it may go either way
-                        found = None
-                    known[key] = found
+                    found = known[key] = _read_leaf(holds, values, ctx)
             elif sided:
                 lacking = known.get((key, unknown), _UNSEEN)
                 if lacking is _UNSEEN:
-                    lacking = known[(key, unknown)] = any(
-                        lookup(values, name) is MISSING for name in names - unknown
-                    )
+                    lacking = known[(key, unknown)] = _lacks_any(names - unknown, values)
                 if not lacking:
                     open_ = True
                     continue
@@ -370,6 +351,30 @@ def _junction(deciding: bool, leaves: tuple[LeafSpec, ...], parts: tuple[Tri, ..
 
 
 _UNSEEN = object()
+
+
+# The two observations a walk makes of a case (the memo keeps them; walkmemo replays them).
+
+
+def _read_leaf(
+    holds: Callable[[Mapping[str, Any], EvalContext], bool],
+    values: Mapping[str, Any],
+    ctx: EvalContext,
+) -> bool | None:
+    """A leaf's value, None if it cannot be read now (it may go either way)."""
+    try:
+        return holds(values, ctx)
+    except Exception:
+        return None
+
+
+def _lacks_any(names: Iterable[str], values: Mapping[str, Any], ctx: Any = None) -> bool:
+    """Whether one of the names has no value (a loop: any() over a generator costs a
+    frame more)."""
+    for name in names:
+        if lookup(values, name) is MISSING:
+            return True
+    return False
 
 
 def could_matter(
@@ -518,18 +523,15 @@ def candidates(
 ) -> list[str]:
     """Facts the conditions read that the host could send, did not, and whose absence
     means nothing by declaration."""
-    # (a plain name's test written out: this runs for every case of such an industry)
-    return [
-        name
-        for name in reach.askable(host)
-        if (facts.get(name) is None if "." not in name else lacks(facts, name))
-    ]
+    return [name for name in reach.askable(host) if lacks(facts, name)]
 
 
 def lacks(facts: Mapping[str, Any], name: str) -> bool:
     """Whether the case left the fact out — not a field of a record it did not send at
     all: there is none (no gift, no promotion)."""
-    if "." in name and lookup(facts, name.split(".")[0]) is MISSING:
+    if "." not in name:  # (lookup's answer for a plain name, without the call)
+        return facts.get(name) is None
+    if lookup(facts, name.split(".")[0]) is MISSING:
         return False
     return lookup(facts, name) is MISSING
 
