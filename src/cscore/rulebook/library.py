@@ -310,9 +310,13 @@ class RuleLibrary:
             assert isinstance(live, LiveRuleset)
             return live
 
+    def keys(self) -> list[tuple[str, str]]:
+        """The (industry, kind) of every rule set served, without reading any."""
+        return list(self._live)
+
     def compiled(self) -> dict[tuple[str, str], CompiledRuleset]:
         """Every rule set served (those not read yet are read now)."""
-        return {key: self.get(*key).compiled for key in list(self._live)}
+        return {key: self.get(*key).compiled for key in self.keys()}
 
     def files_in_use(self) -> list[RuleFile]:
         """The files of every rule set served, without reading those not read yet."""

@@ -28,7 +28,7 @@ def healthz() -> Any:
 def readyz(request: Request) -> Any:
     ctx = context(request)
     problems = []
-    loaded = bool(ctx.kernel.library.compiled())
+    loaded = bool(ctx.kernel.library.keys())  # served: read or found in the cache
     if not loaded:
         problems.append("no rule set loaded")
     last = ctx.kernel.last_reload
