@@ -199,24 +199,10 @@ class CompiledCache:
         fact_types: Mapping[str, Type],
         functions: Mapping[str, FunctionSpec],
     ) -> CompiledRuleset:
-        if self.folder is None:
+        found = self._entry(sources, fact_types, functions)
+        if found is None:
             return assemble(sources, fact_types, functions)
-        files = sorted([*sources.shared, *sources.own], key=lambda f: f.path)
-        if not all(self._by_content(f) for f in files):
-            return assemble(sources, fact_types, functions)
-        try:
-            name = self._name(sources, fact_types, functions)
-        except _Opaque:
-            return assemble(sources, fact_types, functions)
-        entry = self.folder / f"{name}.compiled"
-        cached = self._read(entry, sources, files, functions)
-        if cached is not None:
-            self.hits += 1
-            return cached
-        self.misses += 1
-        compiled = assemble(sources, fact_types, functions)  # errors are raised, not kept
-        self._write(entry, compiled, files)
-        return compiled
+        return self._from_entry(found, sources, fact_types, functions)
 
     def find(
         self,
@@ -227,6 +213,25 @@ class CompiledCache:
         """The rule set's entry, if the cache holds one, without reading it (a kernel
         reads at start-up only what a case asks for: the CLI's one case needs one of an
         installation's rule sets); None: it has to be assembled."""
+        found = self._entry(sources, fact_types, functions)
+        if found is None or not found[0].is_file():
+            return None
+        self.found += 1
+        files = found[1]
+        return CachedRuleset(
+            lambda: self._from_entry(found, sources, fact_types, functions),
+            tuple(files),
+            rules_version(files),
+        )
+
+    def _entry(
+        self,
+        sources: RulesetSources,
+        fact_types: Mapping[str, Type],
+        functions: Mapping[str, FunctionSpec],
+    ) -> tuple[Path, list[RuleFile]] | None:
+        """Where the rule set's entry is (or goes), and its files in order; None: it is
+        not cached (the cache is off, or a file or value cannot be named by content)."""
         if self.folder is None:
             return None
         files = sorted([*sources.shared, *sources.own], key=lambda f: f.path)
@@ -236,14 +241,25 @@ class CompiledCache:
             name = self._name(sources, fact_types, functions)
         except _Opaque:
             return None
-        if not (self.folder / f"{name}.compiled").is_file():
-            return None
-        self.found += 1
-        return CachedRuleset(
-            lambda: self.assemble(sources, fact_types, functions),
-            tuple(files),
-            rules_version(files),
-        )
+        return self.folder / f"{name}.compiled", files
+
+    def _from_entry(
+        self,
+        found: tuple[Path, list[RuleFile]],
+        sources: RulesetSources,
+        fact_types: Mapping[str, Type],
+        functions: Mapping[str, FunctionSpec],
+    ) -> CompiledRuleset:
+        """The rule set read from its entry, or assembled and written there."""
+        entry, files = found
+        cached = self._read(entry, sources, files, functions)
+        if cached is not None:
+            self.hits += 1
+            return cached
+        self.misses += 1
+        compiled = assemble(sources, fact_types, functions)  # errors are raised, not kept
+        self._write(entry, compiled, files)
+        return compiled
 
     def _name(
         self,
